@@ -1,0 +1,139 @@
+#include "admin/admin.hpp"
+
+#include <stdexcept>
+
+#include "common/crypto.hpp"
+#include "common/percent.hpp"
+#include "common/value_json.hpp"
+
+namespace cl::admin {
+
+namespace {
+
+constexpr const char* kClockOffsetKey = "clock_offset_ms";
+
+http::Response json(unsigned status, const Value& body) {
+  http::Response r;
+  r.status = status;
+  r.body = to_json(body);
+  r.set_header("Content-Type", "application/json");
+  return r;
+}
+
+http::Response error(unsigned status, const std::string& message) {
+  Value v = Value::map();
+  v.set("error", message);
+  return json(status, v);
+}
+
+std::string query_param(std::string_view query, std::string_view name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    if (amp == std::string_view::npos) amp = query.size();
+    auto part = query.substr(pos, amp - pos);
+    auto eq = part.find('=');
+    if (eq != std::string_view::npos && part.substr(0, eq) == name)
+      return percent::decode(part.substr(eq + 1)).value_or("");
+    pos = amp + 1;
+  }
+  return {};
+}
+
+bool parse_body(const http::Request& req, Value& out, http::Response& err) {
+  std::string why;
+  if (req.body.empty()) {
+    out = Value::map();
+    return true;
+  }
+  if (!from_json(req.body, out, &why) || !out.is_map()) {
+    err = error(400, "the body must be a JSON object" + (why.empty() ? "" : ": " + why));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Admin::Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service)
+    : config_(std::move(config)), store_(store), clock_(clock), service_(service) {}
+
+bool Admin::handles(std::string_view raw_path) { return raw_path.rfind(kPrefix, 0) == 0; }
+
+void Admin::load_clock() {
+  store_.read([&](store::Txn& t) {
+    if (auto v = t.setting(kClockOffsetKey)) clock_.set_offset_ms(std::stoll(*v));
+  });
+}
+
+http::Response Admin::handle(const http::Request& request) {
+  if (!config_.enabled) return error(403, "the admin API is disabled: listen on loopback or set --admin-token");
+  if (!config_.token.empty()) {
+    std::string_view auth = request.header("Authorization");
+    if (!crypto::equal(auth, "Bearer " + config_.token)) return error(401, "admin token required");
+  }
+  std::string_view path = request.raw_path().substr(kPrefix.size());
+  try {
+    return route(request, path);
+  } catch (const std::invalid_argument& e) {
+    return error(400, e.what());
+  }
+}
+
+http::Response Admin::route(const http::Request& req, std::string_view path) {
+  const std::string& m = req.method;
+  Value body;
+  http::Response bad;
+  if (path == "health" && m == "GET") {
+    Value v = Value::map();
+    v.set("status", "ok");
+    v.set("version", config_.version);
+    v.set("store", store_.backend());
+    return json(200, v);
+  }
+  if (path == "clock" && (m == "GET" || m == "POST")) {
+    if (m == "POST") {
+      if (!parse_body(req, body, bad)) return bad;
+      const Value* adv = body.find("advance_seconds");
+      if (!adv || (adv->kind() != Value::Kind::Int && adv->kind() != Value::Kind::Double) || adv->as_double() < 0)
+        return error(400, "advance_seconds must be a non-negative number");
+      const Millis offset = clock_.offset_ms() + static_cast<Millis>(adv->as_double() * 1000.0);
+      store_.write([&](store::Txn& t) { t.put_setting(kClockOffsetKey, std::to_string(offset)); });
+      clock_.set_offset_ms(offset);
+    }
+    Value v = Value::map();
+    v.set("now", static_cast<double>(clock_.now_ms()) / 1000.0);
+    return json(200, v);
+  }
+  if (path == "reset" && m == "POST") {
+    store_.reset();
+    clock_.set_offset_ms(0);
+    Value v = Value::map();
+    v.set("status", "reset");
+    return json(200, v);
+  }
+  if (path == "quotas" && (m == "GET" || m == "PUT")) {
+    store::Scope scope;
+    if (m == "PUT") {
+      if (!parse_body(req, body, bad)) return bad;
+      scope.account_id = body.string_or("account_id", "000000000000");
+      scope.region = body.string_or("region", "us-east-1");
+      Value changes = body;
+      changes.as_map().erase("account_id");
+      changes.as_map().erase("region");
+      service_.set_quotas(scope, changes);
+    } else {
+      scope.account_id = query_param(req.raw_query(), "account_id");
+      scope.region = query_param(req.raw_query(), "region");
+      if (scope.account_id.empty()) scope.account_id = "000000000000";
+      if (scope.region.empty()) scope.region = "us-east-1";
+    }
+    Value v = service_.quotas(scope).to_value();
+    v.set("account_id", scope.account_id);
+    v.set("region", scope.region);
+    return json(200, v);
+  }
+  return error(404, "no admin endpoint " + req.method + " /_connect-local/" + std::string(path));
+}
+
+}  // namespace cl::admin

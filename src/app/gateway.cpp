@@ -1,0 +1,98 @@
+#include "app/gateway.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/arn.hpp"
+#include "common/ids.hpp"
+#include "protocol/rest_json.hpp"
+#include "store/store.hpp"
+
+namespace cl::app {
+
+namespace {
+
+constexpr const char* kRequestIdHeader = "x-amzn-RequestId";
+
+// The resource a policy statement is matched against: the ARN the request names, else "*".
+std::string policy_resource(const Value& input, const auth::Identity& id) {
+  if (auto arn = input.opt_string("resourceArn")) return *arn;
+  for (const char* member : {"PhoneNumberId", "TrafficDistributionGroupId", "TargetArn"})
+    if (auto v = input.opt_string(member)) return v->rfind("arn:", 0) == 0 ? *v : "arn:aws:connect:" + id.region + ":" + id.account_id + ":*";
+  if (auto inst = input.opt_string("InstanceId"))
+    return inst->rfind("arn:", 0) == 0 ? *inst : arn::instance(id.region, id.account_id, *inst);
+  return "*";
+}
+
+void check_policy(const auth::Identity& id, const std::string& operation, const Value& input) {
+  if (!id.credential || !id.credential->policy) return;
+  const std::string action = "connect:" + operation;
+  const std::string resource = policy_resource(input, id);
+  if (!id.credential->policy->allows(action, resource))
+    errors::raise(errors::kAccessDenied, "User: arn:aws:iam::" + id.account_id + ":user/" + id.access_key_id +
+                                             " is not authorized to perform: " + action + " on resource: " + resource);
+}
+
+}  // namespace
+
+Gateway::Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service,
+                 admin::Admin& admin, const Clock& clock, WorkerPool& workers)
+    : model_(model), router_(model), verifier_(verifier), service_(service), admin_(admin), clock_(clock), workers_(workers) {}
+
+http::Response Gateway::error(const AwsError& e, const std::string& request_id) const {
+  http::Response r = protocol::error_response(model_, e);
+  r.set_header(kRequestIdHeader, request_id);
+  return r;
+}
+
+void Gateway::handle(http::Request&& request, http::Responder respond) {
+  std::string request_id = random_uuid();
+  if (admin::Admin::handles(request.raw_path())) {
+    workers_.post([this, req = std::move(request), respond = std::move(respond), request_id]() mutable {
+      http::Response r = admin_.handle(req);
+      r.set_header(kRequestIdHeader, request_id);
+      respond(std::move(r));
+    });
+    return;
+  }
+
+  RequestContext ctx;
+  Value input;
+  const protocol::Operation* op = nullptr;
+  try {
+    auth::Identity id = verifier_.verify(request, wall_clock_ms());
+    protocol::RouteMatch match = router_.route(request.method, request.raw_path());
+    op = match.operation;
+    input = protocol::parse_input(match, request);
+    protocol::validate_input(*op, input);
+    check_policy(id, op->name, input);
+    ctx.account_id = std::move(id.account_id);
+    ctx.region = std::move(id.region);
+    ctx.operation = op->name;
+    ctx.validation_error = op->validation_error_code();
+  } catch (const AwsException& e) {
+    spdlog::debug("{} {} {} -> {}", request_id, request.method, request.target, e.error().code);
+    respond(error(e.error(), request_id));
+    return;
+  }
+  ctx.request_id = std::move(request_id);
+  workers_.post([this, ctx = std::move(ctx), input = std::move(input), op, respond = std::move(respond)]() mutable {
+    ctx.now_ms = clock_.now_ms();
+    http::Response r;
+    try {
+      Value out = service_.call(ctx, input);
+      r.body = protocol::serialize_output(op->output, out);
+      r.set_header("Content-Type", "application/json");
+      r.set_header(kRequestIdHeader, ctx.request_id);
+    } catch (const AwsException& e) {
+      r = error(e.error(), ctx.request_id);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {} failed: {}", ctx.request_id, ctx.operation, e.what());
+      r = error(AwsError{errors::kInternalService, "An internal error occurred. Request id: " + ctx.request_id, {}, 0},
+                ctx.request_id);
+    }
+    spdlog::debug("{} {} -> {}", ctx.request_id, ctx.operation, r.status);
+    respond(std::move(r));
+  });
+}
+
+}  // namespace cl::app

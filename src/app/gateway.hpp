@@ -1,0 +1,32 @@
+#pragma once
+// The request pipeline: SigV4 -> route -> parse -> validate -> policy on the I/O thread, then the
+// domain call on the worker pool, then one response (success or the single error form).
+#include "admin/admin.hpp"
+#include "auth/verifier.hpp"
+#include "common/clock.hpp"
+#include "common/worker_pool.hpp"
+#include "connect/service.hpp"
+#include "http/message.hpp"
+#include "protocol/model.hpp"
+#include "protocol/router.hpp"
+
+namespace cl::app {
+
+class Gateway {
+ public:
+  Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service, admin::Admin& admin,
+          const Clock& clock, WorkerPool& workers);
+  void handle(http::Request&& request, http::Responder respond);
+
+ private:
+  http::Response error(const AwsError& e, const std::string& request_id) const;
+  const protocol::Model& model_;
+  protocol::Router router_;
+  const auth::Verifier& verifier_;
+  connect::Service& service_;
+  admin::Admin& admin_;
+  const Clock& clock_;
+  WorkerPool& workers_;
+};
+
+}  // namespace cl::app

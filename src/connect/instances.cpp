@@ -1,0 +1,138 @@
+// CreateInstance, DescribeInstance, ListInstances, DeleteInstance.
+#include "common/arn.hpp"
+#include "common/aws_error.hpp"
+#include "connect/service.hpp"
+
+namespace cl::connect {
+
+namespace {
+constexpr int kListInstancesDefault = 10;
+
+std::string service_role(const std::string& account) {
+  return "arn:aws:iam::" + account + ":role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_" +
+         random_alnum(20);
+}
+
+std::string access_url(const store::InstanceRecord& r) {
+  return "https://" + (r.alias ? *r.alias : r.id) + ".my.connect.aws/";
+}
+}  // namespace
+
+Value Service::instance_value(const store::InstanceRecord& r, const RequestContext& ctx, bool summary) const {
+  Value v = Value::map();
+  v.set("Id", r.id);
+  v.set("Arn", arn::instance(r.region, r.account_id, r.id));
+  v.set("IdentityManagementType", r.identity_management_type);
+  if (r.alias) v.set("InstanceAlias", *r.alias);
+  v.set("CreatedTime", static_cast<double>(r.created_ms) / 1000.0);
+  v.set("ServiceRole", r.service_role);
+  v.set("InstanceStatus", ctx.now_ms < r.created_ms + config_.transient_delay_ms ? "CREATION_IN_PROGRESS" : "ACTIVE");
+  v.set("InboundCallsEnabled", r.inbound_calls);
+  v.set("OutboundCallsEnabled", r.outbound_calls);
+  v.set("InstanceAccessUrl", access_url(r));
+  (void)summary;
+  return v;
+}
+
+store::InstanceRecord Service::require_instance(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn) {
+  std::string id = id_or_arn;
+  if (id_or_arn.rfind("arn:", 0) == 0) {
+    auto a = Arn::parse(id_or_arn);
+    if (!a || a->service != "connect" || a->region != ctx.region || a->account_id != ctx.account_id ||
+        a->resource.rfind("instance/", 0) != 0)
+      errors::raise(errors::kResourceNotFound, "Instance not found: " + id_or_arn);
+    id = a->resource.substr(9);
+  }
+  auto r = t.instance(scope_of(ctx), id);
+  if (!r) errors::raise(errors::kResourceNotFound, "Instance not found: " + id_or_arn);
+  return *r;
+}
+
+Value Service::create_instance(const RequestContext& ctx, const Value& in) {
+  const std::string type = in.string_or("IdentityManagementType", "");
+  auto alias = in.opt_string("InstanceAlias");
+  auto directory = in.opt_string("DirectoryId");
+  if (type == "EXISTING_DIRECTORY") {
+    if (!directory) errors::raise(errors::kInvalidRequest, "DirectoryId is required when IdentityManagementType is EXISTING_DIRECTORY.");
+  } else {
+    if (!alias) errors::raise(errors::kInvalidRequest, "InstanceAlias is required when IdentityManagementType is " + type + ".");
+    if (directory) errors::raise(errors::kInvalidRequest, "DirectoryId can only be given when IdentityManagementType is EXISTING_DIRECTORY.");
+  }
+  if (type != "SAML" && type != "CONNECT_MANAGED" && type != "EXISTING_DIRECTORY")
+    errors::raise(errors::kInvalidRequest, "Invalid IdentityManagementType: " + type);
+
+  return idempotent_write(ctx, in, [&](store::Txn& t) {
+    const auto scope = scope_of(ctx);
+    const Quotas q = load_quotas(t, scope, config_.default_quotas);
+    if (t.count_instances(scope) >= q.instances)
+      errors::raise(errors::kServiceQuotaExceeded,
+                    "The quota for instances (" + std::to_string(q.instances) + ") has been reached in this Region.");
+    store::InstanceRecord r;
+    r.account_id = ctx.account_id;
+    r.region = ctx.region;
+    r.id = ids_.uuid();
+    r.identity_management_type = type;
+    r.alias = alias;
+    r.directory_id = directory;
+    r.inbound_calls = in.opt_bool("InboundCallsEnabled").value_or(false);
+    r.outbound_calls = in.opt_bool("OutboundCallsEnabled").value_or(false);
+    r.service_role = service_role(ctx.account_id);
+    r.created_ms = ctx.now_ms;
+    if (t.insert_instance(r) == store::Insert::Conflict)
+      errors::raise(errors::kResourceConflict, "An instance with the alias " + *alias + " already exists in this Region.");
+    const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
+    if (const Value* tags = in.find("Tags")) {
+      store::TagMap m;
+      for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
+      t.put_tags(instance_arn, m);
+    }
+    Value out = Value::map();
+    out.set("Id", r.id);
+    out.set("Arn", instance_arn);
+    return out;
+  });
+}
+
+Value Service::describe_instance(const RequestContext& ctx, const Value& in) {
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    Value inst = instance_value(r, ctx, false);
+    auto tags = t.tags(arn::instance(r.region, r.account_id, r.id));
+    if (!tags.empty()) {
+      Value tm = Value::map();
+      for (const auto& [k, v] : tags) tm.set(k, v);
+      inst.set("Tags", std::move(tm));
+    }
+    out.set("Instance", std::move(inst));
+  });
+  return out;
+}
+
+Value Service::list_instances(const RequestContext& ctx, const Value& in) {
+  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListInstancesDefault));
+  const std::string after = open_page_token(ctx, in, "");
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    // One extra row tells whether another page follows.
+    auto rows = t.instances(scope_of(ctx), after, limit + 1);
+    const bool more = static_cast<int>(rows.size()) > limit;
+    if (more) rows.resize(static_cast<size_t>(limit));
+    Value list = Value::list();
+    for (const auto& r : rows) list.push_back(instance_value(r, ctx, true));
+    out.set("InstanceSummaryList", std::move(list));
+    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, ""), rows.back().id));
+  });
+  return out;
+}
+
+Value Service::delete_instance(const RequestContext& ctx, const Value& in) {
+  return idempotent_write(ctx, in, [&](store::Txn& t) {
+    auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    t.delete_instance(scope_of(ctx), r.id);
+    t.delete_all_tags(arn::instance(r.region, r.account_id, r.id));
+    return Value::map();
+  });
+}
+
+}  // namespace cl::connect

@@ -1,0 +1,87 @@
+#include "connect/service.hpp"
+
+#include "common/aws_error.hpp"
+#include "common/crypto.hpp"
+#include "common/value_json.hpp"
+
+namespace cl::connect {
+
+namespace {
+constexpr Millis kIdempotencyWindowMs = 24LL * 3600 * 1000;
+}
+
+store::Scope scope_of(const RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
+
+Service::Service(store::Store& store, const Clock& clock, IdGenerator& ids, PageTokens tokens, ServiceConfig config)
+    : store_(store), clock_(clock), ids_(ids), tokens_(std::move(tokens)), config_(std::move(config)) {
+  handlers_ = {
+      {"CreateInstance", &Service::create_instance},
+      {"DescribeInstance", &Service::describe_instance},
+      {"ListInstances", &Service::list_instances},
+      {"DeleteInstance", &Service::delete_instance},
+      {"TagResource", &Service::tag_resource},
+      {"UntagResource", &Service::untag_resource},
+      {"ListTagsForResource", &Service::list_tags_for_resource},
+  };
+}
+
+Value Service::call(const RequestContext& ctx, const Value& input) {
+  auto it = handlers_.find(ctx.operation);
+  if (it == handlers_.end())
+    errors::raise(errors::kNotImplemented, "The operation " + ctx.operation + " is not implemented by connect-local");
+  return (this->*(it->second))(ctx, input);
+}
+
+Value Service::idempotent_write(const RequestContext& ctx, const Value& in,
+                                const std::function<Value(store::Txn&)>& body) {
+  auto token = in.opt_string("ClientToken");
+  Value out;
+  if (!token) {
+    store_.write([&](store::Txn& t) { out = body(t); });
+    return out;
+  }
+  Value fingerprint_input = in;
+  fingerprint_input.as_map().erase("ClientToken");
+  const std::string fingerprint = crypto::hex(crypto::sha256(to_json(fingerprint_input)));
+  const auto scope = scope_of(ctx);
+  store_.write([&](store::Txn& t) {
+    if (auto seen = t.idempotency(scope, ctx.operation, *token); seen && ctx.now_ms - seen->created_ms < kIdempotencyWindowMs) {
+      if (seen->request_hash != fingerprint)
+        errors::raise(errors::kIdempotency,
+                      "The ClientToken " + *token + " was already used with different parameters.");
+      if (!from_json(seen->response, out)) throw store::StoreFailure("stored idempotent response is not JSON");
+      return;
+    }
+    out = body(t);
+    t.put_idempotency(scope, ctx.operation, *token, {fingerprint, to_json(out), ctx.now_ms});
+  });
+  return out;
+}
+
+Quotas Service::quotas(const store::Scope& scope) {
+  Quotas q;
+  store_.read([&](store::Txn& t) { q = load_quotas(t, scope, config_.default_quotas); });
+  return q;
+}
+
+void Service::set_quotas(const store::Scope& scope, const Value& changes) {
+  store_.write([&](store::Txn& t) {
+    Quotas q = load_quotas(t, scope, config_.default_quotas);
+    q.apply(changes);
+    save_quotas(t, scope, q);
+  });
+}
+
+std::string Service::page_binding(const RequestContext& ctx, const std::string& filters) const {
+  return ctx.account_id + "\n" + ctx.region + "\n" + ctx.operation + "\n" + filters;
+}
+
+std::string Service::open_page_token(const RequestContext& ctx, const Value& in, const std::string& filters) const {
+  auto token = in.opt_string("NextToken");
+  if (!token) return {};
+  auto position = tokens_.open(page_binding(ctx, filters), *token);
+  if (!position) errors::raise(ctx.validation_error, "The NextToken is not valid for this request.");
+  return *position;
+}
+
+}  // namespace cl::connect

@@ -1,0 +1,66 @@
+// TagResource, UntagResource, ListTagsForResource: tags live on the resource's ARN.
+#include "common/arn.hpp"
+#include "common/aws_error.hpp"
+#include "connect/service.hpp"
+
+namespace cl::connect {
+
+namespace {
+constexpr size_t kMaxTagsPerResource = 50;
+
+[[noreturn]] void not_found(const std::string& arn) {
+  errors::raise(errors::kResourceNotFound, "The resource " + arn + " was not found.");
+}
+}  // namespace
+
+std::string Service::require_taggable(store::Txn& t, const RequestContext& ctx, const std::string& text) {
+  auto a = Arn::parse(text);
+  // Another account's or region's ARN is simply not found: nothing of it is visible here.
+  if (!a || a->partition != "aws" || a->service != "connect" || a->region != ctx.region || a->account_id != ctx.account_id)
+    not_found(text);
+  const std::string& res = a->resource;
+  if (res.rfind("instance/", 0) == 0 && res.find('/', 9) == std::string::npos) {
+    if (!t.instance(scope_of(ctx), res.substr(9))) not_found(text);
+    return a->str();
+  }
+  // Other resource types (and the legacy instance/<id>/phone-number/<id> ARN, which is not
+  // taggable) are not found.
+  not_found(text);
+}
+
+Value Service::tag_resource(const RequestContext& ctx, const Value& in) {
+  const std::string arn = in.string_or("resourceArn", "");
+  store::TagMap tags;
+  for (const auto& [k, v] : in.find("tags")->as_map()) tags.emplace(k, v.as_string());
+  store_.write([&](store::Txn& t) {
+    const std::string resource = require_taggable(t, ctx, arn);
+    store::TagMap merged = t.tags(resource);
+    for (const auto& [k, v] : tags) merged[k] = v;
+    if (merged.size() > kMaxTagsPerResource)
+      errors::raise(errors::kInvalidParameter, "A resource can have at most " + std::to_string(kMaxTagsPerResource) +
+                                                   " tags; this request would leave it with " +
+                                                   std::to_string(merged.size()) + ".");
+    t.put_tags(resource, tags);
+  });
+  return Value::map();
+}
+
+Value Service::untag_resource(const RequestContext& ctx, const Value& in) {
+  const std::string arn = in.string_or("resourceArn", "");
+  std::vector<std::string> keys;
+  for (const auto& k : in.find("tagKeys")->as_list()) keys.push_back(k.as_string());
+  store_.write([&](store::Txn& t) { t.delete_tags(require_taggable(t, ctx, arn), keys); });
+  return Value::map();
+}
+
+Value Service::list_tags_for_resource(const RequestContext& ctx, const Value& in) {
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    Value tm = Value::map();
+    for (const auto& [k, v] : t.tags(require_taggable(t, ctx, in.string_or("resourceArn", "")))) tm.set(k, v);
+    out.set("tags", std::move(tm));
+  });
+  return out;
+}
+
+}  // namespace cl::connect

@@ -1,0 +1,58 @@
+#pragma once
+#include <gtest/gtest.h>
+
+#include "common/aws_error.hpp"
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+#include "connect/service.hpp"
+#include "store/store.hpp"
+
+namespace cl::connect::testing {
+
+// A Service over an in-memory store with a manual clock, called like the gateway calls it.
+class ServiceTest : public ::testing::Test {
+ protected:
+  ManualClock clock;
+  RandomIdGenerator ids;
+  std::unique_ptr<store::Store> store = store::open_sqlite({"", true});
+  Service service{*store, clock, ids, PageTokens("test-key"), ServiceConfig{2000, Quotas{}}};
+
+  Value call(const std::string& op, const Value& input, const std::string& account = "111111111111",
+             const std::string& region = "us-east-1") {
+    RequestContext ctx;
+    ctx.account_id = account;
+    ctx.region = region;
+    ctx.operation = op;
+    ctx.validation_error = "InvalidParameterException";
+    ctx.now_ms = clock.now_ms();
+    return service.call(ctx, input);
+  }
+
+  // The AWS error code `op` fails with, or "" when it succeeds.
+  std::string error_of(const std::string& op, const Value& input, const std::string& account = "111111111111",
+                       const std::string& region = "us-east-1") {
+    try {
+      call(op, input, account, region);
+    } catch (const AwsException& e) {
+      last_message = e.error().message;
+      return e.error().code;
+    }
+    return "";
+  }
+  std::string last_message;
+
+  static Value obj(std::initializer_list<std::pair<const char*, Value>> members) {
+    Value v = Value::map();
+    for (const auto& [k, m] : members) v.set(k, m);
+    return v;
+  }
+  Value create_instance(const std::string& alias, const std::string& account = "111111111111",
+                        const std::string& region = "us-east-1") {
+    return call("CreateInstance",
+                obj({{"IdentityManagementType", "CONNECT_MANAGED"}, {"InstanceAlias", alias},
+                     {"InboundCallsEnabled", true}, {"OutboundCallsEnabled", false}}),
+                account, region);
+  }
+};
+
+}  // namespace cl::connect::testing
