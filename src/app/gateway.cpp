@@ -75,7 +75,7 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     return;
   }
   ctx.request_id = std::move(request_id);
-  workers_.post([this, ctx = std::move(ctx), input = std::move(input), op, respond = std::move(respond)]() mutable {
+  auto run = [this, ctx = std::move(ctx), input = std::move(input), op, respond = std::move(respond)]() mutable {
     ctx.now_ms = clock_.now_ms();
     http::Response r;
     try {
@@ -92,7 +92,12 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     }
     spdlog::debug("{} {} -> {}", ctx.request_id, ctx.operation, r.status);
     respond(std::move(r));
-  });
+  };
+  // Local reads are cheaper than the hop to a worker; everything that may wait goes to the pool.
+  if (service_.local_reads() && service_.read_only(op->name))
+    run();
+  else
+    workers_.post(std::move(run));
 }
 
 }  // namespace cl::app

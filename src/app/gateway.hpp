@@ -3,6 +3,7 @@
 // domain call on the worker pool, then one response (success or the single error form).
 #include "admin/admin.hpp"
 #include "auth/verifier.hpp"
+#include "common/aws_error.hpp"
 #include "common/clock.hpp"
 #include "common/worker_pool.hpp"
 #include "connect/service.hpp"

@@ -14,14 +14,15 @@ store::Scope scope_of(const RequestContext& ctx) { return {ctx.account_id, ctx.r
 
 Service::Service(store::Store& store, const Clock& clock, IdGenerator& ids, PageTokens tokens, ServiceConfig config)
     : store_(store), clock_(clock), ids_(ids), tokens_(std::move(tokens)), config_(std::move(config)) {
+  constexpr bool kRead = true, kWrite = false;
   handlers_ = {
-      {"CreateInstance", &Service::create_instance},
-      {"DescribeInstance", &Service::describe_instance},
-      {"ListInstances", &Service::list_instances},
-      {"DeleteInstance", &Service::delete_instance},
-      {"TagResource", &Service::tag_resource},
-      {"UntagResource", &Service::untag_resource},
-      {"ListTagsForResource", &Service::list_tags_for_resource},
+      {"CreateInstance", {&Service::create_instance, kWrite}},
+      {"DescribeInstance", {&Service::describe_instance, kRead}},
+      {"ListInstances", {&Service::list_instances, kRead}},
+      {"DeleteInstance", {&Service::delete_instance, kWrite}},
+      {"TagResource", {&Service::tag_resource, kWrite}},
+      {"UntagResource", {&Service::untag_resource, kWrite}},
+      {"ListTagsForResource", {&Service::list_tags_for_resource, kRead}},
   };
 }
 
@@ -29,7 +30,12 @@ Value Service::call(const RequestContext& ctx, const Value& input) {
   auto it = handlers_.find(ctx.operation);
   if (it == handlers_.end())
     errors::raise(errors::kNotImplemented, "The operation " + ctx.operation + " is not implemented by connect-local");
-  return (this->*(it->second))(ctx, input);
+  return (this->*(it->second.method))(ctx, input);
+}
+
+bool Service::read_only(const std::string& operation) const {
+  auto it = handlers_.find(operation);
+  return it != handlers_.end() && it->second.read_only;
 }
 
 Value Service::idempotent_write(const RequestContext& ctx, const Value& in,

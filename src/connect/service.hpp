@@ -27,13 +27,20 @@ class Service {
   // Runs ctx.operation. Throws AwsException for every modeled failure.
   Value call(const RequestContext& ctx, const Value& input);
   bool implements(const std::string& operation) const { return handlers_.count(operation) > 0; }
+  // True for operations that only read: with a store whose reads are local they may run inline.
+  bool read_only(const std::string& operation) const;
+  bool local_reads() const { return store_.local_reads(); }
 
   const ServiceConfig& config() const { return config_; }
   Quotas quotas(const store::Scope& scope);
   void set_quotas(const store::Scope& scope, const Value& changes);
 
  private:
-  using Handler = Value (Service::*)(const RequestContext&, const Value&);
+  using Method = Value (Service::*)(const RequestContext&, const Value&);
+  struct Handler {
+    Method method;
+    bool read_only;
+  };
 
   // instances
   Value create_instance(const RequestContext& ctx, const Value& in);

@@ -17,8 +17,8 @@ namespace cl::protocol {
 
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator,
-                                 rapidjson::kWriteValidateEncodingFlag>;
+// Output strings come from validated input or from the server itself: no re-validation on write.
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 [[noreturn]] void serialization_error(std::string message) { errors::raise(errors::kSerialization, std::move(message)); }
 

@@ -1,5 +1,7 @@
 #include "protocol/router.hpp"
 
+#include <algorithm>
+
 #include "common/aws_error.hpp"
 #include "common/percent.hpp"
 
@@ -56,33 +58,50 @@ int match(const std::vector<PathSegment>& tmpl, const std::vector<std::string>& 
 
 }  // namespace
 
-Router::Router(const Model& model) : model_(model) {}
+Router::Router(const Model& model) {
+  auto add = [&](const std::string& method, const std::vector<PathSegment>& path, const Operation* op,
+                 const OtherRoute* other) {
+    Candidate c{&path, op, other};
+    bool greedy = !path.empty() && path.back().greedy;
+    if (greedy) {
+      greedy_.push_back(c);
+      return;
+    }
+    auto it = std::find_if(by_method_.begin(), by_method_.end(), [&](const auto& e) { return e.first == method; });
+    if (it == by_method_.end()) it = by_method_.insert(by_method_.end(), {method, {}});
+    if (it->second.size() <= path.size()) it->second.resize(path.size() + 1);
+    it->second[path.size()].push_back(c);
+  };
+  for (const auto& op : model.operations()) add(op.method, op.path, &op, nullptr);
+  for (const auto& r : model.other_routes()) add(r.method, r.path, nullptr, &r);
+}
+
+const std::vector<Router::Candidate>& Router::candidates(std::string_view method, size_t segments) const {
+  for (const auto& [m, by_count] : by_method_)
+    if (m == method) return segments < by_count.size() ? by_count[segments] : none_;
+  return none_;
+}
 
 RouteMatch Router::route(std::string_view method, std::string_view raw_path) const {
   std::vector<std::string> segs;
   if (!split_and_decode(raw_path, segs))
     errors::raise(errors::kSerialization, "Malformed percent-encoding in the request path");
   if (segs.size() == 1 && segs[0].empty()) segs.clear();
+  // The most specific route wins; a served operation wins ties with an unserved route.
   RouteMatch best;
-  int best_score = -1;
-  for (const auto& op : model_.operations()) {
-    if (op.method != method) continue;
-    int s = match(op.path, segs, nullptr);
-    if (s > best_score) {
-      best_score = s;
-      best.operation = &op;
-    }
-  }
-  // A served operation only wins when no unserved Connect route is more specific.
   const OtherRoute* other = nullptr;
-  for (const auto& r : model_.other_routes()) {
-    if (r.method != method) continue;
-    int s = match(r.path, segs, nullptr);
-    if (s > best_score) {
+  int best_score = -1;
+  auto consider = [&](const Candidate& c) {
+    int s = match(*c.path, segs, nullptr);
+    if (s > best_score || (s == best_score && s >= 0 && c.operation && other)) {
       best_score = s;
-      other = &r;
+      best.operation = c.operation;
+      other = c.other;
     }
-  }
+  };
+  for (const auto& c : candidates(method, segs.size())) consider(c);
+  for (const auto& c : greedy_)
+    if (c.operation ? c.operation->method == method : c.other->method == method) consider(c);
   if (other)
     errors::raise(errors::kNotImplemented,
                   "The operation " + other->operation + " is not implemented by connect-local");

@@ -23,7 +23,16 @@ class Router {
   RouteMatch route(std::string_view method, std::string_view raw_path) const;
 
  private:
-  const Model& model_;
+  struct Candidate {
+    const std::vector<PathSegment>* path;
+    const Operation* operation;  // null for an unserved route
+    const OtherRoute* other;
+  };
+  // Routes grouped by method and segment count (greedy labels are checked against every count).
+  const std::vector<Candidate>& candidates(std::string_view method, size_t segments) const;
+  std::vector<std::pair<std::string, std::vector<std::vector<Candidate>>>> by_method_;
+  std::vector<Candidate> greedy_;
+  std::vector<Candidate> none_;
 };
 
 // Splits a raw path on '/' and percent-decodes each segment; nullopt on a malformed escape.

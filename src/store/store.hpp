@@ -88,6 +88,9 @@ class Store {
   // Deletes all data (admin reset).
   virtual void reset() = 0;
   virtual const char* backend() const = 0;  // "sqlite" | "postgres"
+  // True when reads are in-process and never wait on the network or a disk flush, so a caller may
+  // run them on an I/O thread.
+  virtual bool local_reads() const = 0;
 };
 
 struct SqliteOptions {

@@ -345,6 +345,7 @@ class SqliteStore final : public Store {
   }
 
   const char* backend() const override { return "sqlite"; }
+  bool local_reads() const override { return true; }
 
  private:
   struct Job {
