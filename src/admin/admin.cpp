@@ -55,8 +55,9 @@ bool parse_body(const http::Request& req, Value& out, http::Response& err) {
 
 }  // namespace
 
-Admin::Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service)
-    : config_(std::move(config)), store_(store), clock_(clock), service_(service) {}
+Admin::Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service,
+             connect::FaultRules& faults)
+    : config_(std::move(config)), store_(store), clock_(clock), service_(service), faults_(faults) {}
 
 bool Admin::handles(std::string_view raw_path) { return raw_path.rfind(kPrefix, 0) == 0; }
 
@@ -106,8 +107,9 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
     return json(200, v);
   }
   if (path == "reset" && m == "POST") {
-    store_.reset();
     clock_.set_offset_ms(0);
+    service_.reset(clock_.now_ms());
+    faults_.clear();
     Value v = Value::map();
     v.set("status", "reset");
     return json(200, v);
@@ -131,6 +133,78 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
     Value v = service_.quotas(scope).to_value();
     v.set("account_id", scope.account_id);
     v.set("region", scope.region);
+    return json(200, v);
+  }
+  if (path == "inventory" && (m == "GET" || m == "POST")) {
+    if (m == "POST") {
+      if (!parse_body(req, body, bad)) return bad;
+      const Value* blocks = body.find("blocks");
+      if (!blocks || !blocks->is_list()) return error(400, "blocks must be a list");
+      std::vector<inventory::BlockSpec> specs;
+      for (const auto& b : blocks->as_list()) {
+        if (!b.is_map() || !b.opt_string("country") || !b.opt_string("type") || !b.opt_string("prefix") || !b.opt_int("length"))
+          return error(400, "each block needs country, type, prefix and length");
+        specs.push_back({*b.opt_string("country"), *b.opt_string("type"), *b.opt_string("prefix"),
+                         static_cast<int>(*b.opt_int("length"))});
+      }
+      service_.add_blocks(specs);
+    }
+    Value list = Value::list();
+    for (const auto& b : service_.blocks()) {
+      Value v = Value::map();
+      v.set("country", b.country);
+      v.set("type", b.type);
+      v.set("prefix", b.prefix);
+      v.set("length", int64_t{b.length});
+      list.push_back(std::move(v));
+    }
+    Value v = Value::map();
+    v.set("blocks", std::move(list));
+    return json(200, v);
+  }
+  if (path == "external-numbers" && (m == "GET" || m == "POST")) {
+    if (m == "POST") {
+      if (!parse_body(req, body, bad)) return bad;
+      const Value* numbers = body.find("numbers");
+      if (!numbers || !numbers->is_list()) return error(400, "numbers must be a list");
+      std::vector<store::ExternalNumber> list;
+      for (const auto& n : numbers->as_list()) {
+        if (!n.is_map() || !n.opt_string("source_arn") || !n.opt_string("phone_number") || !n.opt_string("country") ||
+            !n.opt_string("type"))
+          return error(400, "each number needs source_arn, phone_number, country and type");
+        list.push_back({*n.opt_string("source_arn"), *n.opt_string("phone_number"), *n.opt_string("country"),
+                        *n.opt_string("type")});
+      }
+      service_.add_external_numbers(list);
+    }
+    Value list = Value::list();
+    for (const auto& n : service_.external_numbers()) {
+      Value v = Value::map();
+      v.set("source_arn", n.source_arn);
+      v.set("phone_number", n.number);
+      v.set("country", n.country);
+      v.set("type", n.type);
+      list.push_back(std::move(v));
+    }
+    Value v = Value::map();
+    v.set("numbers", std::move(list));
+    return json(200, v);
+  }
+  if (path == "faults" && (m == "GET" || m == "POST" || m == "DELETE")) {
+    if (m == "POST") {
+      if (!parse_body(req, body, bad)) return bad;
+      faults_.add(connect::FaultRule::from_value(body));
+    } else if (m == "DELETE") {
+      std::string id = query_param(req.raw_query(), "id");
+      if (id.empty())
+        faults_.clear();
+      else if (!faults_.remove(id))
+        return error(404, "no fault rule " + id);
+    }
+    Value list = Value::list();
+    for (const auto& r : faults_.list()) list.push_back(r.to_value());
+    Value v = Value::map();
+    v.set("faults", std::move(list));
     return json(200, v);
   }
   return error(404, "no admin endpoint " + req.method + " /_connect-local/" + std::string(path));

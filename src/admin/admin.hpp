@@ -1,5 +1,6 @@
 #pragma once
-// The admin API under /_connect-local/ (plain JSON, not SigV4): health, clock, reset, quotas.
+// The admin API under /_connect-local/ (plain JSON, not SigV4): health, clock, reset, quotas,
+// inventory, external numbers, fault rules.
 #include <string>
 
 #include "common/clock.hpp"
@@ -19,7 +20,8 @@ struct AdminConfig {
 
 class Admin {
  public:
-  Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service);
+  Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service,
+        connect::FaultRules& faults);
   static bool handles(std::string_view raw_path);
   // Blocking (touches the store): call from a worker thread.
   http::Response handle(const http::Request& request);
@@ -32,6 +34,7 @@ class Admin {
   store::Store& store_;
   OffsetClock& clock_;
   connect::Service& service_;
+  connect::FaultRules& faults_;
 };
 
 }  // namespace cl::admin

@@ -35,8 +35,17 @@ void check_policy(const auth::Identity& id, const std::string& operation, const 
 }  // namespace
 
 Gateway::Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service,
-                 admin::Admin& admin, const Clock& clock, WorkerPool& workers)
-    : model_(model), router_(model), verifier_(verifier), service_(service), admin_(admin), clock_(clock), workers_(workers) {}
+                 admin::Admin& admin, connect::FaultRules& faults, Throttle* throttle, const Clock& clock,
+                 WorkerPool& workers)
+    : model_(model),
+      router_(model),
+      verifier_(verifier),
+      service_(service),
+      admin_(admin),
+      faults_(faults),
+      throttle_(throttle),
+      clock_(clock),
+      workers_(workers) {}
 
 http::Response Gateway::error(const AwsError& e, const std::string& request_id) const {
   http::Response r = protocol::error_response(model_, e);
@@ -65,6 +74,9 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     input = protocol::parse_input(match, request);
     protocol::validate_input(*op, input);
     check_policy(id, op->name, input);
+    if (throttle_ && !throttle_->admit(id.account_id, id.region, op->name, wall_clock_ms()))
+      errors::raise(errors::kThrottling, "Rate exceeded");
+    if (auto injected = faults_.injected_error(op->name, input.string_or("PhoneNumber", ""))) throw AwsException(*injected);
     ctx.account_id = std::move(id.account_id);
     ctx.region = std::move(id.region);
     ctx.operation = op->name;

@@ -9,6 +9,8 @@
 #include "connect/service.hpp"
 #include "http/message.hpp"
 #include "protocol/model.hpp"
+#include "app/throttle.hpp"
+#include "connect/faults.hpp"
 #include "protocol/router.hpp"
 
 namespace cl::app {
@@ -16,7 +18,7 @@ namespace cl::app {
 class Gateway {
  public:
   Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service, admin::Admin& admin,
-          const Clock& clock, WorkerPool& workers);
+          connect::FaultRules& faults, Throttle* throttle, const Clock& clock, WorkerPool& workers);
   void handle(http::Request&& request, http::Responder respond);
 
  private:
@@ -26,6 +28,8 @@ class Gateway {
   const auth::Verifier& verifier_;
   connect::Service& service_;
   admin::Admin& admin_;
+  connect::FaultRules& faults_;
+  Throttle* throttle_;  // null: no throttling
   const Clock& clock_;
   WorkerPool& workers_;
 };

@@ -13,7 +13,10 @@
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "common/worker_pool.hpp"
+#include "app/throttle.hpp"
+#include "connect/faults.hpp"
 #include "connect/service.hpp"
+#include "inventory/inventory.hpp"
 #include "http/server.hpp"
 #include "protocol/model.hpp"
 #include "store/store.hpp"
@@ -85,14 +88,22 @@ int serve(const ServeOptions& o) {
   cl::RandomIdGenerator ids;
   cl::connect::ServiceConfig service_config;
   service_config.transient_delay_ms = parse_duration(o.transient_delay);
-  cl::connect::Service service(*store, clock, ids, cl::PageTokens(load_or_create_token_key(*store)), service_config);
+  const cl::protocol::Model& model = cl::protocol::Model::embedded();
+  cl::inventory::NumberPlan plan;
+  cl::inventory::Inventory inventory(plan);
+  cl::connect::FaultRules faults;
+  cl::connect::Service service(*store, plan, inventory, faults, ids, cl::PageTokens(load_or_create_token_key(*store)),
+                               service_config);
 
   cl::admin::AdminConfig admin_config{CL_VERSION, o.admin_token, !o.admin_token.empty() || is_loopback(o.host)};
-  cl::admin::Admin admin(admin_config, *store, clock, service);
+  cl::admin::Admin admin(admin_config, *store, clock, service, faults);
   admin.load_clock();
+  service.load_inventory(plan.default_blocks(model.shape("PhoneNumberCountryCode")->enum_values), clock.now_ms());
 
+  std::unique_ptr<cl::app::Throttle> throttle;
+  if (o.throttle == "aws") throttle = std::make_unique<cl::app::Throttle>(2.0, 5.0);
   cl::WorkerPool workers(o.workers);
-  cl::app::Gateway gateway(cl::protocol::Model::embedded(), verifier, service, admin, clock, workers);
+  cl::app::Gateway gateway(model, verifier, service, admin, faults, throttle.get(), clock, workers);
 
   cl::http::ServerConfig server_config;
   server_config.host = o.host;

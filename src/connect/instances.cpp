@@ -81,6 +81,7 @@ Value Service::create_instance(const RequestContext& ctx, const Value& in) {
     if (t.insert_instance(r) == store::Insert::Conflict)
       errors::raise(errors::kResourceConflict, "An instance with the alias " + *alias + " already exists in this Region.");
     const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
+    create_default_flows(t, ctx, r.id);
     if (const Value* tags = in.find("Tags")) {
       store::TagMap m;
       for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
@@ -127,12 +128,27 @@ Value Service::list_instances(const RequestContext& ctx, const Value& in) {
 }
 
 Value Service::delete_instance(const RequestContext& ctx, const Value& in) {
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+  std::vector<std::string> released;
+  Millis cooldown_until = 0;
+  Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
     auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
+    // Deleting an instance releases its numbers: cooldown and the claim-release rule apply.
+    const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
+    for (const auto& number : t.target_numbers(instance_arn)) {
+      release_in(t, ctx, number, q);
+      released.push_back(number.number);
+    }
+    cooldown_until = ctx.now_ms + q.cooldown_days * 24LL * 3600 * 1000;
+    for (const auto& f : t.contact_flows(scope_of(ctx), r.id, {}, "", INT32_MAX))
+      t.delete_all_tags(arn::contact_flow(f.region, f.account_id, f.instance_id, f.id));
+    t.delete_contact_flows(scope_of(ctx), r.id);
     t.delete_instance(scope_of(ctx), r.id);
-    t.delete_all_tags(arn::instance(r.region, r.account_id, r.id));
+    t.delete_all_tags(instance_arn);
     return Value::map();
   });
+  for (const auto& n : released) inventory_.hold(n, cooldown_until);
+  return out;
 }
 
 }  // namespace cl::connect

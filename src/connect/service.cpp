@@ -12,8 +12,15 @@ constexpr Millis kIdempotencyWindowMs = 24LL * 3600 * 1000;
 
 store::Scope scope_of(const RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 
-Service::Service(store::Store& store, const Clock& clock, IdGenerator& ids, PageTokens tokens, ServiceConfig config)
-    : store_(store), clock_(clock), ids_(ids), tokens_(std::move(tokens)), config_(std::move(config)) {
+Service::Service(store::Store& store, const inventory::NumberPlan& plan, inventory::Inventory& inventory,
+                 FaultRules& faults, IdGenerator& ids, PageTokens tokens, ServiceConfig config)
+    : store_(store),
+      plan_(plan),
+      inventory_(inventory),
+      faults_(faults),
+      ids_(ids),
+      tokens_(std::move(tokens)),
+      config_(std::move(config)) {
   constexpr bool kRead = true, kWrite = false;
   handlers_ = {
       {"CreateInstance", {&Service::create_instance, kWrite}},
@@ -23,6 +30,22 @@ Service::Service(store::Store& store, const Clock& clock, IdGenerator& ids, Page
       {"TagResource", {&Service::tag_resource, kWrite}},
       {"UntagResource", {&Service::untag_resource, kWrite}},
       {"ListTagsForResource", {&Service::list_tags_for_resource, kRead}},
+      {"ClaimPhoneNumber", {&Service::claim_phone_number, kWrite}},
+      {"SearchAvailablePhoneNumbers", {&Service::search_available_phone_numbers, kRead}},
+      {"DescribePhoneNumber", {&Service::describe_phone_number, kRead}},
+      {"ReleasePhoneNumber", {&Service::release_phone_number, kWrite}},
+      {"ListPhoneNumbersV2", {&Service::list_phone_numbers_v2, kRead}},
+      {"ListPhoneNumbers", {&Service::list_phone_numbers, kRead}},
+      {"UpdatePhoneNumber", {&Service::update_phone_number, kWrite}},
+      {"UpdatePhoneNumberMetadata", {&Service::update_phone_number_metadata, kWrite}},
+      {"ImportPhoneNumber", {&Service::import_phone_number, kWrite}},
+      {"AssociatePhoneNumberContactFlow", {&Service::associate_phone_number_contact_flow, kWrite}},
+      {"DisassociatePhoneNumberContactFlow", {&Service::disassociate_phone_number_contact_flow, kWrite}},
+      {"CreateContactFlow", {&Service::create_contact_flow, kWrite}},
+      {"DescribeContactFlow", {&Service::describe_contact_flow, kRead}},
+      {"ListContactFlows", {&Service::list_contact_flows, kRead}},
+      {"DeleteContactFlow", {&Service::delete_contact_flow, kWrite}},
+      {"ListFlowAssociations", {&Service::list_flow_associations, kRead}},
   };
 }
 

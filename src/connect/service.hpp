@@ -6,11 +6,14 @@
 #include <unordered_map>
 
 #include "common/clock.hpp"
+#include <optional>
 #include "common/ids.hpp"
 #include "common/page_token.hpp"
 #include "common/request_context.hpp"
 #include "common/value.hpp"
+#include "connect/faults.hpp"
 #include "connect/quotas.hpp"
+#include "inventory/inventory.hpp"
 #include "store/store.hpp"
 
 namespace cl::connect {
@@ -22,7 +25,20 @@ struct ServiceConfig {
 
 class Service {
  public:
-  Service(store::Store& store, const Clock& clock, IdGenerator& ids, PageTokens tokens, ServiceConfig config);
+  Service(store::Store& store, const inventory::NumberPlan& plan, inventory::Inventory& inventory, FaultRules& faults,
+          IdGenerator& ids, PageTokens tokens, ServiceConfig config);
+
+  // Loads the inventory blocks (seeding `defaults` into a store that has none) and the holds in
+  // force into the in-memory index. Call once at start-up.
+  void load_inventory(std::vector<inventory::BlockSpec> defaults, Millis now_ms);
+  // Admin: adds blocks after checking each against the number plan; throws std::invalid_argument.
+  void add_blocks(const std::vector<inventory::BlockSpec>& blocks);
+  std::vector<inventory::BlockSpec> blocks();
+  // Admin: stocks numbers for ImportPhoneNumber; throws std::invalid_argument.
+  void add_external_numbers(const std::vector<store::ExternalNumber>& numbers);
+  std::vector<store::ExternalNumber> external_numbers();
+  // Admin reset: wipes the store and the index, then seeds the default inventory again.
+  void reset(Millis now_ms);
 
   // Runs ctx.operation. Throws AwsException for every modeled failure.
   Value call(const RequestContext& ctx, const Value& input);
@@ -47,6 +63,24 @@ class Service {
   Value describe_instance(const RequestContext& ctx, const Value& in);
   Value list_instances(const RequestContext& ctx, const Value& in);
   Value delete_instance(const RequestContext& ctx, const Value& in);
+  // phone numbers
+  Value claim_phone_number(const RequestContext& ctx, const Value& in);
+  Value search_available_phone_numbers(const RequestContext& ctx, const Value& in);
+  Value describe_phone_number(const RequestContext& ctx, const Value& in);
+  Value release_phone_number(const RequestContext& ctx, const Value& in);
+  Value list_phone_numbers_v2(const RequestContext& ctx, const Value& in);
+  Value list_phone_numbers(const RequestContext& ctx, const Value& in);
+  Value update_phone_number(const RequestContext& ctx, const Value& in);
+  Value update_phone_number_metadata(const RequestContext& ctx, const Value& in);
+  Value import_phone_number(const RequestContext& ctx, const Value& in);
+  Value associate_phone_number_contact_flow(const RequestContext& ctx, const Value& in);
+  Value disassociate_phone_number_contact_flow(const RequestContext& ctx, const Value& in);
+  // flows
+  Value create_contact_flow(const RequestContext& ctx, const Value& in);
+  Value describe_contact_flow(const RequestContext& ctx, const Value& in);
+  Value list_contact_flows(const RequestContext& ctx, const Value& in);
+  Value delete_contact_flow(const RequestContext& ctx, const Value& in);
+  Value list_flow_associations(const RequestContext& ctx, const Value& in);
   // tags
   Value tag_resource(const RequestContext& ctx, const Value& in);
   Value untag_resource(const RequestContext& ctx, const Value& in);
@@ -61,15 +95,44 @@ class Service {
   store::InstanceRecord require_instance(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn);
   // The stored resource behind a taggable ARN, as its ARN; ResourceNotFound when there is none.
   std::string require_taggable(store::Txn& t, const RequestContext& ctx, const std::string& arn);
+  struct Target {
+    std::string arn;
+    std::string instance_id;  // empty for a traffic distribution group
+  };
+  // The claim target named by InstanceId and/or TargetArn, resolved in the caller's scope.
+  Target resolve_target(store::Txn& t, const RequestContext& ctx, const Value& in);
+  // The caller's phone number named by id or ARN; ResourceNotFound otherwise (also once released
+  // or vanished).
+  store::PhoneNumberRecord require_phone_number(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn);
+  // Records a new claim (Claim and Import) in the transaction; the number's hold is taken here.
+  store::PhoneNumberRecord record_claim(store::Txn& t, const RequestContext& ctx, const Target& target,
+                                        const std::string& number, const std::string& country, const std::string& type,
+                                        const Value& in);
+  // Refuses a claim when the claim-release rule is reached.
+  void check_claim_release_rule(store::Txn& t, const RequestContext& ctx, const Quotas& q);
+  // Releases a number inside the transaction (Release and DeleteInstance).
+  void release_in(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r, const Quotas& q);
+  // Why a workflow on this target would settle to FAILED, or nullopt.
+  std::optional<std::string> failure_for(store::Txn& t, const RequestContext& ctx, const Target& target,
+                                         const std::string& number, const Quotas& q);
+  void require_not_in_progress(const RequestContext& ctx, const store::PhoneNumberRecord& r);
+  Value claimed_summary(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r);
+  std::string instance_arn_of(const RequestContext& ctx, const std::string& id_or_arn) const;
+  void create_default_flows(store::Txn& t, const RequestContext& ctx, const std::string& instance_id);
+  store::ContactFlowRecord require_flow(store::Txn& t, const RequestContext& ctx, const std::string& instance_id,
+                                        const std::string& flow_id_or_arn);
   Value instance_value(const store::InstanceRecord& r, const RequestContext& ctx, bool summary) const;
   std::string page_binding(const RequestContext& ctx, const std::string& filters) const;
   std::string open_page_token(const RequestContext& ctx, const Value& in, const std::string& filters) const;
 
   store::Store& store_;
-  const Clock& clock_;
+  const inventory::NumberPlan& plan_;
+  inventory::Inventory& inventory_;
+  FaultRules& faults_;
   IdGenerator& ids_;
   PageTokens tokens_;
   ServiceConfig config_;
+  std::vector<inventory::BlockSpec> default_blocks_;
   std::unordered_map<std::string, Handler> handlers_;
 };
 

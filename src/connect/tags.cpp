@@ -19,8 +19,20 @@ std::string Service::require_taggable(store::Txn& t, const RequestContext& ctx, 
   if (!a || a->partition != "aws" || a->service != "connect" || a->region != ctx.region || a->account_id != ctx.account_id)
     not_found(text);
   const std::string& res = a->resource;
-  if (res.rfind("instance/", 0) == 0 && res.find('/', 9) == std::string::npos) {
-    if (!t.instance(scope_of(ctx), res.substr(9))) not_found(text);
+  if (res.rfind("instance/", 0) == 0) {
+    const size_t slash = res.find('/', 9);
+    const std::string instance_id = res.substr(9, slash == std::string::npos ? std::string::npos : slash - 9);
+    if (!t.instance(scope_of(ctx), instance_id)) not_found(text);
+    if (slash == std::string::npos) return a->str();
+    // instance/<id>/contact-flow/<flow-id>
+    constexpr std::string_view kFlow = "/contact-flow/";
+    if (res.compare(slash, kFlow.size(), kFlow) == 0) {
+      if (!t.contact_flow(scope_of(ctx), instance_id, res.substr(slash + kFlow.size()))) not_found(text);
+      return a->str();
+    }
+  }
+  if (res.rfind("phone-number/", 0) == 0) {
+    require_phone_number(t, ctx, text);  // only this ARN form: the legacy v1 ARN is not taggable
     return a->str();
   }
   // Other resource types (and the legacy instance/<id>/phone-number/<id> ARN, which is not

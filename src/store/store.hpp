@@ -47,6 +47,48 @@ struct IdempotencyRecord {
 
 using TagMap = std::map<std::string, std::string>;
 
+struct BlockRecord {
+  int64_t id = 0;
+  std::string country, type, prefix;
+  int length = 0;
+};
+
+// A claimed number. Its workflow status is derived from the stored times: IN_PROGRESS until
+// settles_ms, then FAILED (failed_message set) or CLAIMED.
+struct PhoneNumberRecord {
+  std::string id, account_id, region, number, country, type, target_arn;
+  std::optional<std::string> description, source_arn;
+  std::string workflow = "CLAIM";  // CLAIM | UPDATE | METADATA
+  Millis started_ms = 0, settles_ms = 0;
+  std::optional<std::string> failed_message;
+  std::optional<std::string> flow_arn;
+};
+
+struct PhoneNumberQuery {
+  std::string account_id, region;
+  std::optional<std::string> target_arn;  // none: every target of the scope
+  std::vector<std::string> countries, types;  // empty: any
+  std::string prefix;                         // E.164 starts-with, "" for any
+  std::string after_number;                   // strictly after, "" from the start
+  bool claimed_only = false;                  // settled and not failed
+  Millis now_ms = 0;                          // FAILED claims vanish 24 hours after settling
+  int limit = 100;
+};
+
+struct ExternalNumber {
+  std::string source_arn, number, country, type;
+};
+
+struct ContactFlowRecord {
+  std::string account_id, region, instance_id, id, name, type;
+  std::optional<std::string> description;
+  std::string content, status;
+  Millis modified_ms = 0;
+};
+
+inline constexpr Millis kFailedHoldMs = 24LL * 3600 * 1000;
+inline constexpr Millis kHeldIndefinitely = INT64_MAX;
+
 class Txn {
  public:
   virtual ~Txn() = default;
@@ -71,6 +113,56 @@ class Txn {
                                                        const std::string& token) = 0;
   virtual void put_idempotency(const Scope& s, const std::string& operation, const std::string& token,
                                const IdempotencyRecord& r) = 0;
+
+  // Inventory blocks.
+  virtual std::vector<BlockRecord> blocks() = 0;
+  // Sets r.id; Conflict when the same block exists.
+  virtual Insert insert_block(BlockRecord& r) = 0;
+
+  // Number holds: the uniqueness authority. take_hold inserts the hold, or takes over one that
+  // expired by now_ms, in one statement; false when the number is held.
+  virtual bool take_hold(const std::string& number, Millis until_ms, const std::string& phone_number_id, Millis now_ms) = 0;
+  virtual void set_hold(const std::string& number, Millis until_ms) = 0;
+  // Holds still in force at now_ms, ordered by number.
+  virtual std::vector<std::pair<std::string, Millis>> active_holds(Millis now_ms) = 0;
+
+  // Phone numbers (any region of the account: callers apply the region rules).
+  virtual std::optional<PhoneNumberRecord> phone_number(const std::string& account_id, const std::string& id) = 0;
+  virtual void insert_phone_number(const PhoneNumberRecord& r) = 0;
+  virtual void update_phone_number(const PhoneNumberRecord& r) = 0;
+  virtual void delete_phone_number(const std::string& id) = 0;
+  // Removes records of this number whose FAILED claim has vanished (before the number is reused).
+  virtual void purge_vanished(const std::string& number, Millis now_ms) = 0;
+  virtual std::vector<PhoneNumberRecord> phone_numbers(const PhoneNumberQuery& q) = 0;
+  // Numbers of a target that count toward its quota: everything but FAILED workflows.
+  virtual int64_t count_quota_numbers(const std::string& target_arn, Millis now_ms) = 0;
+  virtual std::vector<PhoneNumberRecord> target_numbers(const std::string& target_arn) = 0;
+
+  // Releases, for the claim-release rule.
+  virtual void insert_release(const Scope& s, Millis released_ms, const std::string& number) = 0;
+  virtual int64_t count_releases_since(const Scope& s, Millis since_ms) = 0;
+  virtual std::optional<Millis> oldest_release_since(const Scope& s, Millis since_ms) = 0;
+
+  // External numbers for ImportPhoneNumber.
+  virtual std::optional<ExternalNumber> external_number(const std::string& source_arn) = 0;
+  virtual void put_external_number(const ExternalNumber& n) = 0;
+  virtual std::vector<ExternalNumber> external_numbers() = 0;
+
+  // Contact flows.
+  virtual std::optional<ContactFlowRecord> contact_flow(const Scope& s, const std::string& instance_id,
+                                                        const std::string& id) = 0;
+  // Conflict when the instance already has a flow of that name.
+  virtual Insert insert_contact_flow(const ContactFlowRecord& r) = 0;
+  virtual std::vector<ContactFlowRecord> contact_flows(const Scope& s, const std::string& instance_id,
+                                                       const std::vector<std::string>& types,
+                                                       const std::string& after_id, int limit) = 0;
+  virtual bool delete_contact_flow(const Scope& s, const std::string& instance_id, const std::string& id) = 0;
+  virtual void delete_contact_flows(const Scope& s, const std::string& instance_id) = 0;
+  // Phone numbers associated with a flow of the instance whose flow ARNs start with `flow_arn_prefix`.
+  virtual std::vector<PhoneNumberRecord> flow_associations(const std::string& account_id,
+                                                           const std::string& flow_arn_prefix,
+                                                           const std::string& after_id, int limit) = 0;
+  virtual void clear_flow(const std::string& flow_arn) = 0;
 
   // Small settings (clock offset, quota overrides).
   virtual std::optional<std::string> setting(const std::string& key) = 0;

@@ -5,6 +5,7 @@
 #include "common/clock.hpp"
 #include "common/ids.hpp"
 #include "connect/service.hpp"
+#include "inventory/inventory.hpp"
 #include "store/store.hpp"
 
 namespace cl::connect::testing {
@@ -15,7 +16,19 @@ class ServiceTest : public ::testing::Test {
   ManualClock clock;
   RandomIdGenerator ids;
   std::unique_ptr<store::Store> store = store::open_sqlite({"", true});
-  Service service{*store, clock, ids, PageTokens("test-key"), ServiceConfig{2000, Quotas{}}};
+  static const inventory::NumberPlan& plan() {
+    static const inventory::NumberPlan p;  // parsing the metadata once keeps the suite fast
+    return p;
+  }
+  inventory::Inventory inventory{plan()};
+  FaultRules faults;
+  Service service{*store, plan(), inventory, faults, ids, PageTokens("test-key"), ServiceConfig{2000, Quotas{}}};
+
+  // A small, known inventory: two US DID blocks and one US toll-free block.
+  void SetUp() override {
+    service.load_inventory({{"US", "DID", "+1206555", 12}, {"US", "DID", "+1212555", 12}, {"US", "TOLL_FREE", "+1800555", 12}},
+                           clock.now_ms());
+  }
 
   Value call(const std::string& op, const Value& input, const std::string& account = "111111111111",
              const std::string& region = "us-east-1") {

@@ -63,6 +63,67 @@ constexpr const char* kUpsertIdempotency =
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, region, operation, token) DO UPDATE SET "
     "request_hash = excluded.request_hash, response = excluded.response, created_ms = excluded.created_ms";
 
+constexpr const char* kSelectBlocks = "SELECT id, country, type, prefix, length FROM blocks ORDER BY id";
+constexpr const char* kInsertBlock = "INSERT INTO blocks (country, type, prefix, length) VALUES (?1, ?2, ?3, ?4)";
+
+constexpr const char* kTakeHold =
+    "INSERT INTO number_holds (number, held_until_ms, phone_number_id) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (number) DO UPDATE SET held_until_ms = excluded.held_until_ms, "
+    "phone_number_id = excluded.phone_number_id WHERE number_holds.held_until_ms <= ?4";
+constexpr const char* kSetHold = "UPDATE number_holds SET held_until_ms = ?2 WHERE number = ?1";
+constexpr const char* kActiveHolds =
+    "SELECT number, held_until_ms FROM number_holds WHERE held_until_ms > ?1 ORDER BY number";
+
+#define CL_PHONE_COLUMNS                                                                                    \
+  "id, account_id, region, number, country, type, target_arn, description, source_arn, workflow, started_ms, " \
+  "settles_ms, failed_message, flow_arn"
+// A FAILED claim vanishes 24 hours after it settles.
+#define CL_VISIBLE(now) "(failed_message IS NULL OR workflow <> 'CLAIM' OR settles_ms + 86400000 > " now ")"
+constexpr const char* kSelectPhoneNumber = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND id = ?2";
+constexpr const char* kInsertPhoneNumber =
+    "INSERT INTO phone_numbers (" CL_PHONE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+constexpr const char* kUpdatePhoneNumber =
+    "UPDATE phone_numbers SET account_id = ?2, region = ?3, number = ?4, country = ?5, type = ?6, target_arn = ?7, "
+    "description = ?8, source_arn = ?9, workflow = ?10, started_ms = ?11, settles_ms = ?12, failed_message = ?13, "
+    "flow_arn = ?14 WHERE id = ?1";
+constexpr const char* kDeletePhoneNumber = "DELETE FROM phone_numbers WHERE id = ?1";
+constexpr const char* kPurgeVanished =
+    "DELETE FROM phone_numbers WHERE number = ?1 AND NOT " CL_VISIBLE("?2");
+constexpr const char* kSelectPhoneNumbers =
+    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND region = ?2 "
+    "AND (?3 IS NULL OR target_arn = ?3) AND number > ?4 AND number >= ?5 AND number < ?6 "
+    "AND (?7 IS NULL OR country IN (SELECT value FROM json_each(?7))) "
+    "AND (?8 IS NULL OR type IN (SELECT value FROM json_each(?8))) "
+    "AND (?9 = 0 OR (settles_ms <= ?10 AND failed_message IS NULL)) AND " CL_VISIBLE("?10") " ORDER BY number LIMIT ?11";
+constexpr const char* kCountQuotaNumbers =
+    "SELECT count(*) FROM phone_numbers WHERE target_arn = ?1 AND failed_message IS NULL";
+constexpr const char* kTargetNumbers = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE target_arn = ?1 ORDER BY number";
+constexpr const char* kFlowAssociations =
+    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND flow_arn IS NOT NULL "
+    "AND substr(flow_arn, 1, length(?2)) = ?2 AND id > ?3 ORDER BY id LIMIT ?4";
+constexpr const char* kClearFlow = "UPDATE phone_numbers SET flow_arn = NULL WHERE flow_arn = ?1";
+
+constexpr const char* kInsertRelease = "INSERT INTO releases (account_id, region, released_ms, number) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kCountReleases =
+    "SELECT count(*), min(released_ms) FROM releases WHERE account_id = ?1 AND region = ?2 AND released_ms > ?3";
+
+constexpr const char* kSelectExternal = "SELECT source_arn, number, country, type FROM external_numbers WHERE source_arn = ?1";
+constexpr const char* kSelectExternals = "SELECT source_arn, number, country, type FROM external_numbers ORDER BY source_arn";
+constexpr const char* kUpsertExternal =
+    "INSERT INTO external_numbers (source_arn, number, country, type) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (source_arn) DO UPDATE SET number = excluded.number, country = excluded.country, type = excluded.type";
+
+#define CL_FLOW_COLUMNS "account_id, region, instance_id, id, name, type, description, content, status, modified_ms"
+constexpr const char* kSelectFlow =
+    "SELECT " CL_FLOW_COLUMNS " FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
+constexpr const char* kInsertFlow =
+    "INSERT INTO contact_flows (" CL_FLOW_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+constexpr const char* kSelectFlows =
+    "SELECT " CL_FLOW_COLUMNS " FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 "
+    "AND (?4 IS NULL OR type IN (SELECT value FROM json_each(?4))) AND id > ?5 ORDER BY id LIMIT ?6";
+constexpr const char* kDeleteFlow = "DELETE FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
+constexpr const char* kDeleteFlows = "DELETE FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3";
+
 constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE key = ?1";
 constexpr const char* kUpsertSetting =
     "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
@@ -258,6 +319,216 @@ class SqliteTxn final : public Txn {
     Stmt s(c_, sql::kUpsertIdempotency);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, op).bind(4, token);
     s.bind(5, r.request_hash).bind(6, r.response).bind(7, r.created_ms);
+    s.step();
+  }
+
+  std::vector<BlockRecord> blocks() override {
+    Stmt s(c_, sql::kSelectBlocks);
+    std::vector<BlockRecord> out;
+    while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.integer(4))});
+    return out;
+  }
+  Insert insert_block(BlockRecord& r) override {
+    Stmt s(c_, sql::kInsertBlock);
+    s.bind(1, r.country).bind(2, r.type).bind(3, r.prefix).bind(4, int64_t{r.length});
+    s.step();
+    if (s.constraint_violated()) return Insert::Conflict;
+    r.id = sqlite3_last_insert_rowid(c_.db());
+    return Insert::Ok;
+  }
+
+  bool take_hold(const std::string& number, Millis until_ms, const std::string& phone_number_id, Millis now_ms) override {
+    Stmt s(c_, sql::kTakeHold);
+    s.bind(1, number).bind(2, until_ms).bind(3, phone_number_id).bind(4, now_ms);
+    s.step();
+    return sqlite3_changes(c_.db()) == 1;
+  }
+  void set_hold(const std::string& number, Millis until_ms) override {
+    Stmt s(c_, sql::kSetHold);
+    s.bind(1, number).bind(2, until_ms);
+    s.step();
+  }
+  std::vector<std::pair<std::string, Millis>> active_holds(Millis now_ms) override {
+    Stmt s(c_, sql::kActiveHolds);
+    s.bind(1, now_ms);
+    std::vector<std::pair<std::string, Millis>> out;
+    while (s.step()) out.emplace_back(s.text(0), s.integer(1));
+    return out;
+  }
+
+  static PhoneNumberRecord phone_row(const Stmt& s) {
+    PhoneNumberRecord r;
+    r.id = s.text(0);
+    r.account_id = s.text(1);
+    r.region = s.text(2);
+    r.number = s.text(3);
+    r.country = s.text(4);
+    r.type = s.text(5);
+    r.target_arn = s.text(6);
+    r.description = s.opt_text(7);
+    r.source_arn = s.opt_text(8);
+    r.workflow = s.text(9);
+    r.started_ms = s.integer(10);
+    r.settles_ms = s.integer(11);
+    r.failed_message = s.opt_text(12);
+    r.flow_arn = s.opt_text(13);
+    return r;
+  }
+  static void bind_phone(Stmt& s, const PhoneNumberRecord& r) {
+    s.bind(1, r.id).bind(2, r.account_id).bind(3, r.region).bind(4, r.number).bind(5, r.country).bind(6, r.type);
+    s.bind(7, r.target_arn).bind(8, r.description).bind(9, r.source_arn).bind(10, r.workflow).bind(11, r.started_ms);
+    s.bind(12, r.settles_ms).bind(13, r.failed_message).bind(14, r.flow_arn);
+  }
+  std::optional<PhoneNumberRecord> phone_number(const std::string& account_id, const std::string& id) override {
+    Stmt s(c_, sql::kSelectPhoneNumber);
+    s.bind(1, account_id).bind(2, id);
+    if (!s.step()) return std::nullopt;
+    return phone_row(s);
+  }
+  void insert_phone_number(const PhoneNumberRecord& r) override {
+    Stmt s(c_, sql::kInsertPhoneNumber);
+    bind_phone(s, r);
+    s.step();
+    if (s.constraint_violated()) fail(c_.db(), "insert phone number");
+  }
+  void update_phone_number(const PhoneNumberRecord& r) override {
+    Stmt s(c_, sql::kUpdatePhoneNumber);
+    bind_phone(s, r);
+    s.step();
+  }
+  void delete_phone_number(const std::string& id) override {
+    Stmt s(c_, sql::kDeletePhoneNumber);
+    s.bind(1, id);
+    s.step();
+  }
+  void purge_vanished(const std::string& number, Millis now_ms) override {
+    Stmt s(c_, sql::kPurgeVanished);
+    s.bind(1, number).bind(2, now_ms);
+    s.step();
+  }
+  static std::optional<std::string> json_list(const std::vector<std::string>& items) {
+    if (items.empty()) return std::nullopt;
+    std::string out = "[";
+    for (const auto& i : items) {
+      out += out.size() > 1 ? ",\"" : "\"";
+      for (char c : i) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+    }
+    return out + "]";
+  }
+  std::vector<PhoneNumberRecord> phone_numbers(const PhoneNumberQuery& q) override {
+    Stmt s(c_, sql::kSelectPhoneNumbers);
+    s.bind(1, q.account_id).bind(2, q.region).bind(3, q.target_arn).bind(4, q.after_number);
+    // ':' sorts right after '9': [prefix, prefix + ":") is every number starting with prefix.
+    s.bind(5, q.prefix).bind(6, q.prefix + ":");
+    s.bind(7, json_list(q.countries)).bind(8, json_list(q.types)).bind(9, int64_t{q.claimed_only});
+    s.bind(10, q.now_ms).bind(11, int64_t{q.limit});
+    std::vector<PhoneNumberRecord> out;
+    while (s.step()) out.push_back(phone_row(s));
+    return out;
+  }
+  int64_t count_quota_numbers(const std::string& target_arn, Millis) override {
+    Stmt s(c_, sql::kCountQuotaNumbers);
+    s.bind(1, target_arn);
+    s.step();
+    return s.integer(0);
+  }
+  std::vector<PhoneNumberRecord> target_numbers(const std::string& target_arn) override {
+    Stmt s(c_, sql::kTargetNumbers);
+    s.bind(1, target_arn);
+    std::vector<PhoneNumberRecord> out;
+    while (s.step()) out.push_back(phone_row(s));
+    return out;
+  }
+
+  void insert_release(const Scope& sc, Millis released_ms, const std::string& number) override {
+    Stmt s(c_, sql::kInsertRelease);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, released_ms).bind(4, number);
+    s.step();
+  }
+  int64_t count_releases_since(const Scope& sc, Millis since_ms) override {
+    Stmt s(c_, sql::kCountReleases);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, since_ms);
+    s.step();
+    return s.integer(0);
+  }
+  std::optional<Millis> oldest_release_since(const Scope& sc, Millis since_ms) override {
+    Stmt s(c_, sql::kCountReleases);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, since_ms);
+    s.step();
+    if (s.integer(0) == 0) return std::nullopt;
+    return s.integer(1);
+  }
+
+  std::optional<ExternalNumber> external_number(const std::string& source_arn) override {
+    Stmt s(c_, sql::kSelectExternal);
+    s.bind(1, source_arn);
+    if (!s.step()) return std::nullopt;
+    return ExternalNumber{s.text(0), s.text(1), s.text(2), s.text(3)};
+  }
+  void put_external_number(const ExternalNumber& n) override {
+    Stmt s(c_, sql::kUpsertExternal);
+    s.bind(1, n.source_arn).bind(2, n.number).bind(3, n.country).bind(4, n.type);
+    s.step();
+  }
+  std::vector<ExternalNumber> external_numbers() override {
+    Stmt s(c_, sql::kSelectExternals);
+    std::vector<ExternalNumber> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
+    return out;
+  }
+
+  static ContactFlowRecord flow_row(const Stmt& s) {
+    return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.opt_text(6), s.text(7), s.text(8), s.integer(9)};
+  }
+  std::optional<ContactFlowRecord> contact_flow(const Scope& sc, const std::string& instance_id, const std::string& id) override {
+    Stmt s(c_, sql::kSelectFlow);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, id);
+    if (!s.step()) return std::nullopt;
+    return flow_row(s);
+  }
+  Insert insert_contact_flow(const ContactFlowRecord& r) override {
+    Stmt s(c_, sql::kInsertFlow);
+    s.bind(1, r.account_id).bind(2, r.region).bind(3, r.instance_id).bind(4, r.id).bind(5, r.name).bind(6, r.type);
+    s.bind(7, r.description).bind(8, r.content).bind(9, r.status).bind(10, r.modified_ms);
+    s.step();
+    return s.constraint_violated() ? Insert::Conflict : Insert::Ok;
+  }
+  std::vector<ContactFlowRecord> contact_flows(const Scope& sc, const std::string& instance_id,
+                                               const std::vector<std::string>& types, const std::string& after_id,
+                                               int limit) override {
+    Stmt s(c_, sql::kSelectFlows);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, json_list(types)).bind(5, after_id);
+    s.bind(6, int64_t{limit});
+    std::vector<ContactFlowRecord> out;
+    while (s.step()) out.push_back(flow_row(s));
+    return out;
+  }
+  bool delete_contact_flow(const Scope& sc, const std::string& instance_id, const std::string& id) override {
+    Stmt s(c_, sql::kDeleteFlow);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, id);
+    s.step();
+    return sqlite3_changes(c_.db()) > 0;
+  }
+  void delete_contact_flows(const Scope& sc, const std::string& instance_id) override {
+    Stmt s(c_, sql::kDeleteFlows);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id);
+    s.step();
+  }
+  std::vector<PhoneNumberRecord> flow_associations(const std::string& account_id, const std::string& flow_arn_prefix,
+                                                   const std::string& after_id, int limit) override {
+    Stmt s(c_, sql::kFlowAssociations);
+    s.bind(1, account_id).bind(2, flow_arn_prefix).bind(3, after_id).bind(4, int64_t{limit});
+    std::vector<PhoneNumberRecord> out;
+    while (s.step()) out.push_back(phone_row(s));
+    return out;
+  }
+  void clear_flow(const std::string& flow_arn) override {
+    Stmt s(c_, sql::kClearFlow);
+    s.bind(1, flow_arn);
     s.step();
   }
 

@@ -1,0 +1,86 @@
+#include "connect/faults.hpp"
+
+#include <stdexcept>
+
+namespace cl::connect {
+
+Value FaultRule::to_value() const {
+  Value v = Value::map();
+  v.set("id", id);
+  v.set("operation", operation);
+  if (!prefix.empty()) v.set("prefix", prefix);
+  v.set("probability", probability);
+  if (!error_code.empty()) {
+    v.set("error_code", error_code);
+    v.set("message", message);
+  }
+  if (!claim_failure.empty()) v.set("claim_failure_message", claim_failure);
+  return v;
+}
+
+FaultRule FaultRule::from_value(const Value& v) {
+  if (!v.is_map()) throw std::invalid_argument("a fault rule must be a JSON object");
+  FaultRule r;
+  r.operation = v.string_or("operation", "");
+  if (r.operation.empty()) throw std::invalid_argument("operation is required (an operation name or \"*\")");
+  r.prefix = v.string_or("prefix", "");
+  if (!r.prefix.empty() && r.prefix[0] != '+') throw std::invalid_argument("prefix must be an E.164 prefix starting with '+'");
+  if (const Value* p = v.find("probability")) {
+    if ((p->kind() != Value::Kind::Int && p->kind() != Value::Kind::Double) || p->as_double() < 0 || p->as_double() > 1)
+      throw std::invalid_argument("probability must be a number from 0 to 1");
+    r.probability = p->as_double();
+  }
+  r.error_code = v.string_or("error_code", "");
+  r.message = v.string_or("message", r.error_code.empty() ? "" : "Injected fault");
+  r.claim_failure = v.string_or("claim_failure_message", "");
+  if (r.error_code.empty() == r.claim_failure.empty())
+    throw std::invalid_argument("give exactly one of error_code or claim_failure_message");
+  if (r.claim_failure.size() > 255) throw std::invalid_argument("claim_failure_message is at most 255 characters");
+  return r;
+}
+
+std::string FaultRules::add(FaultRule rule) {
+  std::lock_guard lk(mu_);
+  rule.id = "fault-" + std::to_string(next_id_++);
+  rules_.push_back(rule);
+  return rule.id;
+}
+
+bool FaultRules::remove(const std::string& id) {
+  std::lock_guard lk(mu_);
+  auto n = std::erase_if(rules_, [&](const FaultRule& r) { return r.id == id; });
+  return n > 0;
+}
+
+void FaultRules::clear() {
+  std::lock_guard lk(mu_);
+  rules_.clear();
+}
+
+std::vector<FaultRule> FaultRules::list() const {
+  std::lock_guard lk(mu_);
+  return rules_;
+}
+
+bool FaultRules::fires(const FaultRule& r, const std::string& operation, const std::string& number) {
+  if (r.operation != "*" && r.operation != operation) return false;
+  if (!r.prefix.empty() && number.rfind(r.prefix, 0) != 0) return false;
+  if (r.probability >= 1.0) return true;
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < r.probability;
+}
+
+std::optional<AwsError> FaultRules::injected_error(const std::string& operation, const std::string& number) {
+  std::lock_guard lk(mu_);
+  for (const auto& r : rules_)
+    if (!r.error_code.empty() && fires(r, operation, number)) return AwsError{r.error_code, r.message, {}, 0};
+  return std::nullopt;
+}
+
+std::optional<std::string> FaultRules::claim_failure(const std::string& operation, const std::string& number) {
+  std::lock_guard lk(mu_);
+  for (const auto& r : rules_)
+    if (!r.claim_failure.empty() && fires(r, operation, number)) return r.claim_failure;
+  return std::nullopt;
+}
+
+}  // namespace cl::connect

@@ -1,0 +1,203 @@
+// Contact flows, as far as phone-number associations and Terraform need them.
+#include "common/arn.hpp"
+#include "common/aws_error.hpp"
+#include "common/crypto.hpp"
+#include "common/value_json.hpp"
+#include "connect/service.hpp"
+
+namespace cl::connect {
+
+namespace {
+
+constexpr int kListDefault = 100;
+
+// A minimal flow of the 2019-10-30 flow language: disconnect at once.
+constexpr const char* kDefaultContent =
+    R"({"Version":"2019-10-30","StartAction":"disconnect","Metadata":{},"Actions":[{"Identifier":"disconnect","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}]})";
+
+struct DefaultFlow {
+  const char* name;
+  const char* type;
+};
+// The flows a new Amazon Connect instance starts with.
+constexpr DefaultFlow kDefaultFlows[] = {
+    {"Default inbound", "CONTACT_FLOW"},
+    {"Sample inbound flow (first contact experience)", "CONTACT_FLOW"},
+    {"Default agent hold", "AGENT_HOLD"},
+    {"Default customer hold", "CUSTOMER_HOLD"},
+    {"Default customer queue", "CUSTOMER_QUEUE"},
+    {"Default agent whisper", "AGENT_WHISPER"},
+    {"Default customer whisper", "CUSTOMER_WHISPER"},
+    {"Default outbound", "OUTBOUND_WHISPER"},
+    {"Default agent transfer", "AGENT_TRANSFER"},
+    {"Default queue transfer", "QUEUE_TRANSFER"},
+};
+
+std::string flow_arn(const store::ContactFlowRecord& f) {
+  return arn::contact_flow(f.region, f.account_id, f.instance_id, f.id);
+}
+
+std::string content_sha256(const std::string& content) { return crypto::hex(crypto::sha256(content)); }
+
+[[noreturn]] void flow_not_found(const std::string& id) {
+  errors::raise(errors::kResourceNotFound, "Contact flow not found: " + id);
+}
+
+}  // namespace
+
+void Service::create_default_flows(store::Txn& t, const RequestContext& ctx, const std::string& instance_id) {
+  for (const auto& d : kDefaultFlows) {
+    store::ContactFlowRecord f{ctx.account_id, ctx.region, instance_id, ids_.uuid(), d.name, d.type,
+                               std::nullopt, kDefaultContent, "PUBLISHED", ctx.now_ms};
+    t.insert_contact_flow(f);
+  }
+}
+
+store::ContactFlowRecord Service::require_flow(store::Txn& t, const RequestContext& ctx, const std::string& instance_id,
+                                               const std::string& id_or_arn) {
+  std::string id = id_or_arn;
+  if (id_or_arn.rfind("arn:", 0) == 0) {
+    auto a = Arn::parse(id_or_arn);
+    const std::string expected = "instance/" + instance_id + "/contact-flow/";
+    if (!a || a->service != "connect" || a->account_id != ctx.account_id || a->region != ctx.region ||
+        a->resource.rfind(expected, 0) != 0)
+      flow_not_found(id_or_arn);
+    id = a->resource.substr(expected.size());
+  }
+  auto f = t.contact_flow(scope_of(ctx), instance_id, id);
+  if (!f) flow_not_found(id_or_arn);
+  return *f;
+}
+
+Value Service::create_contact_flow(const RequestContext& ctx, const Value& in) {
+  const std::string content = in.string_or("Content", "");
+  Value parsed;
+  std::string why;
+  if (!from_json(content, parsed, &why) || !parsed.is_map()) {
+    Value problem = Value::map();
+    problem.set("message", "The flow content is not a valid JSON object" + (why.empty() ? "" : ": " + why));
+    Value fields = Value::map();
+    fields.set("problems", Value(Value::List{problem}));
+    throw AwsException(AwsError{"InvalidContactFlowException", "The flow is not valid.", fields, 0});
+  }
+  Value out = Value::map();
+  store_.write([&](store::Txn& t) {
+    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    store::ContactFlowRecord f{ctx.account_id, ctx.region, inst.id, ids_.uuid(), in.string_or("Name", ""),
+                               in.string_or("Type", ""), in.opt_string("Description"), content,
+                               in.string_or("Status", "PUBLISHED"), ctx.now_ms};
+    if (t.insert_contact_flow(f) == store::Insert::Conflict)
+      errors::raise("DuplicateResourceException", "A flow named " + f.name + " already exists in this instance.");
+    if (const Value* tags = in.find("Tags")) {
+      store::TagMap m;
+      for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
+      t.put_tags(flow_arn(f), m);
+    }
+    out.set("ContactFlowId", f.id);
+    out.set("ContactFlowArn", flow_arn(f));
+    out.set("FlowContentSha256", content_sha256(content));
+  });
+  return out;
+}
+
+Value Service::describe_contact_flow(const RequestContext& ctx, const Value& in) {
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    auto f = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));
+    if (f.status != "PUBLISHED")
+      errors::raise("ContactFlowNotPublishedException", "The flow " + f.id + " has not been published.");
+    Value v = Value::map();
+    v.set("Arn", flow_arn(f));
+    v.set("Id", f.id);
+    v.set("Name", f.name);
+    v.set("Type", f.type);
+    v.set("State", "ACTIVE");
+    v.set("Status", f.status);
+    if (f.description) v.set("Description", *f.description);
+    v.set("Content", f.content);
+    v.set("FlowContentSha256", content_sha256(f.content));
+    v.set("LastModifiedTime", static_cast<double>(f.modified_ms) / 1000.0);
+    v.set("LastModifiedRegion", f.region);
+    Value tags = Value::map();
+    for (const auto& [k, val] : t.tags(flow_arn(f))) tags.set(k, val);
+    v.set("Tags", std::move(tags));
+    out.set("ContactFlow", std::move(v));
+  });
+  return out;
+}
+
+Value Service::list_contact_flows(const RequestContext& ctx, const Value& in) {
+  std::vector<std::string> types;
+  if (const Value* l = in.find("ContactFlowTypes"))
+    for (const auto& ty : l->as_list()) types.push_back(ty.as_string());
+  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    std::string filters = inst.id;
+    for (const auto& ty : types) filters += "\n" + ty;
+    const std::string after = open_page_token(ctx, in, filters);
+    auto rows = t.contact_flows(scope_of(ctx), inst.id, types, after, limit + 1);
+    const bool more = static_cast<int>(rows.size()) > limit;
+    if (more) rows.resize(static_cast<size_t>(limit));
+    Value list = Value::list();
+    for (const auto& f : rows) {
+      Value v = Value::map();
+      v.set("Id", f.id);
+      v.set("Arn", flow_arn(f));
+      v.set("Name", f.name);
+      v.set("ContactFlowType", f.type);
+      v.set("ContactFlowState", "ACTIVE");
+      v.set("ContactFlowStatus", f.status);
+      list.push_back(std::move(v));
+    }
+    out.set("ContactFlowSummaryList", std::move(list));
+    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, filters), rows.back().id));
+  });
+  return out;
+}
+
+Value Service::delete_contact_flow(const RequestContext& ctx, const Value& in) {
+  store_.write([&](store::Txn& t) {
+    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    auto f = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));
+    t.delete_contact_flow(scope_of(ctx), inst.id, f.id);
+    t.clear_flow(flow_arn(f));
+    t.delete_all_tags(flow_arn(f));
+  });
+  return Value::map();
+}
+
+Value Service::list_flow_associations(const RequestContext& ctx, const Value& in) {
+  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
+  const std::string type = in.string_or("ResourceType", "VOICE_PHONE_NUMBER");
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    const std::string filters = inst.id + "\n" + type;
+    const std::string after = open_page_token(ctx, in, filters);
+    Value list = Value::list();
+    bool more = false;
+    std::string last;
+    if (type == "VOICE_PHONE_NUMBER") {
+      auto rows = t.flow_associations(ctx.account_id, arn::instance(ctx.region, ctx.account_id, inst.id) + "/contact-flow/",
+                                      after, limit + 1);
+      more = static_cast<int>(rows.size()) > limit;
+      if (more) rows.resize(static_cast<size_t>(limit));
+      for (const auto& r : rows) {
+        Value v = Value::map();
+        v.set("ResourceId", arn::phone_number(r.region, r.account_id, r.id));
+        v.set("FlowId", *r.flow_arn);
+        v.set("ResourceType", "VOICE_PHONE_NUMBER");
+        list.push_back(std::move(v));
+        last = r.id;
+      }
+    }
+    out.set("FlowAssociationSummaryList", std::move(list));
+    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, filters), last));
+  });
+  return out;
+}
+
+}  // namespace cl::connect

@@ -1,0 +1,470 @@
+// ClaimPhoneNumber and everything around it (SPEC §5, §6): search, describe, list, update,
+// release, import, flow associations. Status is derived from stored times; the number's hold in
+// the store is the one authority on who may claim it.
+#include <ctime>
+
+#include "common/arn.hpp"
+#include "common/aws_error.hpp"
+#include "connect/service.hpp"
+
+namespace cl::connect {
+
+namespace {
+
+constexpr Millis kDayMs = 24LL * 3600 * 1000;
+constexpr int kSearchDefault = 10;
+constexpr int kListDefault = 100;
+constexpr const char* kQuotaFailure = "The allowed limit for claimed phone numbers has been exceeded for your instance";
+
+[[noreturn]] void not_available(const std::string& number) {
+  errors::raise(errors::kInvalidParameter, "Phone number not available: " + number);
+}
+
+[[noreturn]] void phone_not_found(const std::string& id) {
+  errors::raise(errors::kResourceNotFound, "Phone number not found: " + id);
+}
+
+std::string iso_date(Millis ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string status_of(const store::PhoneNumberRecord& r, Millis now) {
+  if (now < r.settles_ms) return "IN_PROGRESS";
+  return r.failed_message ? "FAILED" : "CLAIMED";
+}
+
+// ListPhoneNumbers (v1) reports the newer types as TOLL_FREE or DID, as the real service does.
+std::string v1_type(const std::string& type) {
+  if (type == "TOLL_FREE" || type == "UIFN" || type == "THIRD_PARTY_TF") return "TOLL_FREE";
+  return "DID";
+}
+
+std::vector<std::string> strings_of(const Value* list) {
+  std::vector<std::string> out;
+  if (list && list->is_list())
+    for (const auto& v : list->as_list()) out.push_back(v.as_string());
+  return out;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += i + ",";
+  return s;
+}
+
+void check_claim_token(const Value& in) {
+  // ClaimPhoneNumber documents its token as a lower-case UUID (Terraform generates one for that reason).
+  auto token = in.opt_string("ClientToken");
+  if (token && !is_lower_uuid(*token))
+    errors::raise(errors::kInvalidParameter,
+                  "1 validation error detected: Value '" + *token +
+                      "' at 'clientToken' failed to satisfy constraint: Member must satisfy regular expression "
+                      "pattern: ^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$");
+}
+
+void check_prefix(const Value& in) {
+  auto prefix = in.opt_string("PhoneNumberPrefix");
+  if (prefix && (prefix->empty() || (*prefix)[0] != '+'))
+    errors::raise(errors::kInvalidParameter,
+                  "PhoneNumberPrefix must contain + as part of the country code, e.g. +1 or +1206: " + *prefix);
+}
+
+}  // namespace
+
+std::string Service::instance_arn_of(const RequestContext& ctx, const std::string& id) const {
+  return arn::instance(ctx.region, ctx.account_id, id);
+}
+
+Service::Target Service::resolve_target(store::Txn& t, const RequestContext& ctx, const Value& in) {
+  auto instance = in.opt_string("InstanceId");
+  auto target = in.opt_string("TargetArn");
+  if (!instance && !target) errors::raise(errors::kInvalidParameter, "Either InstanceId or TargetArn must be provided");
+  Target resolved;
+  if (target) {
+    auto a = Arn::parse(*target);
+    const bool is_instance = a && a->resource.rfind("instance/", 0) == 0 && a->resource.find('/', 9) == std::string::npos;
+    const bool is_tdg = a && a->resource.rfind("traffic-distribution-group/", 0) == 0;
+    if (!a || a->service != "connect" || (!is_instance && !is_tdg))
+      errors::raise(errors::kInvalidParameter, "TargetArn must be the ARN of an instance or a traffic distribution group: " + *target);
+    if (a->region != ctx.region)
+      errors::raise(errors::kInvalidParameter, std::string("The endpoint you are calling is not in the same Region where the ") +
+                                                   (is_instance ? "instance" : "traffic distribution group") + " was created");
+    if (!is_instance) errors::raise(errors::kResourceNotFound, "Traffic distribution group not found: " + *target);
+    auto r = require_instance(t, ctx, *target);
+    resolved = {arn::instance(r.region, r.account_id, r.id), r.id};
+  }
+  if (instance) {
+    auto r = require_instance(t, ctx, *instance);
+    Target from_instance{arn::instance(r.region, r.account_id, r.id), r.id};
+    if (target && from_instance.arn != resolved.arn)
+      errors::raise(errors::kInvalidParameter, "InstanceId and TargetArn identify different targets");
+    resolved = from_instance;
+  }
+  return resolved;
+}
+
+store::PhoneNumberRecord Service::require_phone_number(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn) {
+  std::string id = id_or_arn;
+  if (id_or_arn.rfind("arn:", 0) == 0) {
+    auto a = Arn::parse(id_or_arn);
+    if (!a || a->service != "connect" || a->account_id != ctx.account_id || a->region != ctx.region ||
+        a->resource.rfind("phone-number/", 0) != 0)
+      phone_not_found(id_or_arn);
+    id = a->resource.substr(13);
+  }
+  auto r = t.phone_number(ctx.account_id, id);
+  if (!r || r->region != ctx.region) phone_not_found(id_or_arn);
+  if (r->failed_message && r->workflow == "CLAIM" && ctx.now_ms >= r->settles_ms + store::kFailedHoldMs)
+    phone_not_found(id_or_arn);  // a FAILED claim vanishes after its 24-hour hold
+  return *r;
+}
+
+void Service::require_not_in_progress(const RequestContext& ctx, const store::PhoneNumberRecord& r) {
+  if (ctx.now_ms >= r.settles_ms) return;
+  const std::string arn = arn::phone_number(r.region, r.account_id, r.id);
+  Value fields = Value::map();
+  fields.set("ResourceType", "PHONE_NUMBER");
+  fields.set("ResourceId", arn);
+  throw AwsException(AwsError{errors::kResourceInUse,
+                              "The phone number " + arn + " has a workflow in progress; try again when it completes.",
+                              fields, 0});
+}
+
+void Service::check_claim_release_rule(store::Txn& t, const RequestContext& ctx, const Quotas& q) {
+  if (!q.claim_release_rule) return;
+  const Millis window = q.claim_release_window_days * kDayMs;
+  const int64_t limit = static_cast<int64_t>(q.claim_release_ratio * static_cast<double>(q.phone_numbers_per_instance));
+  const auto scope = scope_of(ctx);
+  const Millis since = ctx.now_ms - window;
+  const int64_t released = t.count_releases_since(scope, since);
+  if (released < limit) return;
+  const Millis oldest = t.oldest_release_since(scope, since).value_or(ctx.now_ms);
+  errors::raise(errors::kInvalidParameter,
+                "Phone number claim limit exceeded: this account released " + std::to_string(released) +
+                    " phone numbers in this Region in the last " + std::to_string(q.claim_release_window_days) +
+                    " days, the limit is " + std::to_string(limit) + ". You can claim phone numbers again after " +
+                    iso_date(oldest + window) + ".");
+}
+
+std::optional<std::string> Service::failure_for(store::Txn& t, const RequestContext& ctx, const Target& target,
+                                                const std::string& number, const Quotas& q) {
+  if (auto injected = faults_.claim_failure(ctx.operation, number)) return injected;
+  if (t.count_quota_numbers(target.arn, ctx.now_ms) >= q.phone_numbers_per_instance) return std::string(kQuotaFailure);
+  return std::nullopt;
+}
+
+store::PhoneNumberRecord Service::record_claim(store::Txn& t, const RequestContext& ctx, const Target& target,
+                                               const std::string& number, const std::string& country,
+                                               const std::string& type, const Value& in) {
+  const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
+  check_claim_release_rule(t, ctx, q);
+  store::PhoneNumberRecord r;
+  r.id = ids_.uuid();
+  r.account_id = ctx.account_id;
+  r.region = ctx.region;
+  r.number = number;
+  r.country = country;
+  r.type = type;
+  r.target_arn = target.arn;
+  r.description = in.opt_string("PhoneNumberDescription");
+  r.source_arn = in.opt_string("SourcePhoneNumberArn");
+  r.workflow = "CLAIM";
+  r.started_ms = ctx.now_ms;
+  r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
+  r.failed_message = failure_for(t, ctx, target, number, q);
+  t.purge_vanished(number, ctx.now_ms);
+  if (!t.take_hold(number, r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely, r.id, ctx.now_ms))
+    not_available(number);
+  t.insert_phone_number(r);
+  if (const Value* tags = in.find("Tags")) {
+    store::TagMap m;
+    for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
+    t.put_tags(arn::phone_number(r.region, r.account_id, r.id), m);
+  }
+  return r;
+}
+
+void Service::release_in(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r, const Quotas& q) {
+  t.delete_phone_number(r.id);
+  t.delete_all_tags(arn::phone_number(r.region, r.account_id, r.id));
+  t.set_hold(r.number, ctx.now_ms + q.cooldown_days * kDayMs);
+  t.insert_release(scope_of(ctx), ctx.now_ms, r.number);
+}
+
+Value Service::claimed_summary(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r) {
+  const std::string arn = arn::phone_number(r.region, r.account_id, r.id);
+  Value v = Value::map();
+  v.set("PhoneNumberId", r.id);
+  v.set("PhoneNumberArn", arn);
+  v.set("PhoneNumber", r.number);
+  v.set("PhoneNumberCountryCode", r.country);
+  v.set("PhoneNumberType", r.type);
+  v.set("TargetArn", r.target_arn);
+  if (auto a = Arn::parse(r.target_arn); a && a->resource.rfind("instance/", 0) == 0) v.set("InstanceId", a->resource.substr(9));
+  if (r.description) v.set("PhoneNumberDescription", *r.description);
+  if (r.source_arn) v.set("SourcePhoneNumberArn", *r.source_arn);
+  Value status = Value::map();
+  status.set("Status", status_of(r, ctx.now_ms));
+  if (ctx.now_ms >= r.settles_ms && r.failed_message) status.set("Message", *r.failed_message);
+  v.set("PhoneNumberStatus", std::move(status));
+  Value tags = Value::map();
+  for (const auto& [k, val] : t.tags(arn)) tags.set(k, val);
+  v.set("Tags", std::move(tags));
+  return v;
+}
+
+Value Service::claim_phone_number(const RequestContext& ctx, const Value& in) {
+  check_claim_token(in);
+  const std::string number = in.string_or("PhoneNumber", "");
+  Millis hold_until = 0;
+  Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
+    const Target target = resolve_target(t, ctx, in);
+    auto block = inventory_.block_of(number);
+    if (!block) not_available(number);
+    // A UIFN block ("*") serves every country; its numbers are reported under US.
+    const std::string country = block->spec.country == "*" ? "US" : block->spec.country;
+    auto r = record_claim(t, ctx, target, number, country, block->spec.type, in);
+    hold_until = r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely;
+    Value v = Value::map();
+    v.set("PhoneNumberId", r.id);
+    v.set("PhoneNumberArn", arn::phone_number(r.region, r.account_id, r.id));
+    return v;
+  });
+  if (hold_until) inventory_.hold(number, hold_until);
+  return out;
+}
+
+Value Service::import_phone_number(const RequestContext& ctx, const Value& in) {
+  const std::string source = in.string_or("SourcePhoneNumberArn", "");
+  auto a = Arn::parse(source);
+  const bool shaped = a && a->service == "sms-voice" && a->resource.rfind("phone-number/phone-", 0) == 0 &&
+                      a->resource.size() == 19 + 32 &&
+                      a->resource.find_first_not_of("0123456789abcdef", 19) == std::string::npos;
+  if (!shaped)
+    errors::raise(errors::kInvalidParameter,
+                  "SourcePhoneNumberArn must be an AWS End User Messaging phone number ARN "
+                  "(arn:aws:sms-voice:<region>:<account>:phone-number/phone-<32 hex>): " + source);
+  std::string number;
+  Millis hold_until = 0;
+  Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
+    if (a->region != ctx.region || a->account_id != ctx.account_id)
+      errors::raise(errors::kResourceNotFound, "Phone number not found: " + source);
+    auto ext = t.external_number(source);
+    if (!ext) errors::raise(errors::kResourceNotFound, "Phone number not found: " + source);
+    const Target target = resolve_target(t, ctx, in);
+    auto r = record_claim(t, ctx, target, ext->number, ext->country, ext->type, in);
+    number = r.number;
+    hold_until = r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely;
+    Value v = Value::map();
+    v.set("PhoneNumberId", r.id);
+    v.set("PhoneNumberArn", arn::phone_number(r.region, r.account_id, r.id));
+    return v;
+  });
+  if (hold_until) inventory_.hold(number, hold_until);
+  return out;
+}
+
+Value Service::search_available_phone_numbers(const RequestContext& ctx, const Value& in) {
+  check_prefix(in);
+  const std::string country = in.string_or("PhoneNumberCountryCode", "");
+  const std::string type = in.string_or("PhoneNumberType", "");
+  const std::string prefix = in.string_or("PhoneNumberPrefix", "");
+  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kSearchDefault));
+  Target target;
+  store_.read([&](store::Txn& t) {
+    try {
+      target = resolve_target(t, ctx, in);
+    } catch (const AwsException& e) {
+      // Search models no ResourceNotFoundException: an unknown target is a bad parameter.
+      if (e.error().code != errors::kResourceNotFound) throw;
+      errors::raise(errors::kInvalidParameter, e.error().message);
+    }
+  });
+  const std::string filters = country + "\n" + type + "\n" + prefix + "\n" + target.arn;
+  const std::string after = open_page_token(ctx, in, filters);
+  auto page = inventory_.search(country, type, prefix, after, static_cast<size_t>(limit), ctx.now_ms);
+  Value list = Value::list();
+  for (const auto& n : page.numbers) {
+    Value v = Value::map();
+    v.set("PhoneNumber", n);
+    v.set("PhoneNumberCountryCode", country);
+    v.set("PhoneNumberType", type);
+    list.push_back(std::move(v));
+  }
+  Value out = Value::map();
+  out.set("AvailableNumbersList", std::move(list));
+  if (page.more && !page.numbers.empty()) out.set("NextToken", tokens_.make(page_binding(ctx, filters), page.numbers.back()));
+  return out;
+}
+
+Value Service::describe_phone_number(const RequestContext& ctx, const Value& in) {
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    out.set("ClaimedPhoneNumberSummary", claimed_summary(t, ctx, r));
+  });
+  return out;
+}
+
+Value Service::release_phone_number(const RequestContext& ctx, const Value& in) {
+  std::string number;
+  Millis until = 0;
+  Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    require_not_in_progress(ctx, r);
+    const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
+    release_in(t, ctx, r, q);
+    number = r.number;
+    until = ctx.now_ms + q.cooldown_days * kDayMs;
+    return Value::map();
+  });
+  if (!number.empty()) inventory_.hold(number, until);
+  return out;
+}
+
+Value Service::list_phone_numbers_v2(const RequestContext& ctx, const Value& in) {
+  check_prefix(in);
+  store::PhoneNumberQuery q;
+  q.account_id = ctx.account_id;
+  q.region = ctx.region;
+  q.countries = strings_of(in.find("PhoneNumberCountryCodes"));
+  q.types = strings_of(in.find("PhoneNumberTypes"));
+  q.prefix = in.string_or("PhoneNumberPrefix", "");
+  q.now_ms = ctx.now_ms;
+  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
+  q.limit = limit + 1;
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    if (in.has("InstanceId") || in.has("TargetArn")) q.target_arn = resolve_target(t, ctx, in).arn;
+    const std::string filters = q.target_arn.value_or("") + "\n" + join(q.countries) + "\n" + join(q.types) + "\n" + q.prefix;
+    q.after_number = open_page_token(ctx, in, filters);
+    auto rows = t.phone_numbers(q);
+    const bool more = static_cast<int>(rows.size()) > limit;
+    if (more) rows.resize(static_cast<size_t>(limit));
+    Value list = Value::list();
+    for (const auto& r : rows) {
+      Value v = claimed_summary(t, ctx, r);
+      v.as_map().erase("PhoneNumberStatus");
+      v.as_map().erase("Tags");
+      list.push_back(std::move(v));
+    }
+    out.set("ListPhoneNumbersSummaryList", std::move(list));
+    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, filters), rows.back().number));
+  });
+  return out;
+}
+
+Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in) {
+  store::PhoneNumberQuery q;
+  q.account_id = ctx.account_id;
+  q.region = ctx.region;
+  q.countries = strings_of(in.find("PhoneNumberCountryCodes"));
+  const auto v1_types = strings_of(in.find("PhoneNumberTypes"));
+  for (const auto& ty : v1_types) {
+    if (ty == "TOLL_FREE") q.types.insert(q.types.end(), {"TOLL_FREE", "UIFN", "THIRD_PARTY_TF"});
+    else if (ty == "DID") q.types.insert(q.types.end(), {"DID", "SHARED", "THIRD_PARTY_DID", "SHORT_CODE"});
+    else q.types.push_back("-");  // a type v1 never reports matches nothing
+  }
+  q.claimed_only = true;
+  q.now_ms = ctx.now_ms;
+  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
+  q.limit = limit + 1;
+  Value out = Value::map();
+  store_.read([&](store::Txn& t) {
+    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    q.target_arn = arn::instance(inst.region, inst.account_id, inst.id);
+    const std::string filters = *q.target_arn + "\n" + join(q.countries) + "\n" + join(v1_types);
+    q.after_number = open_page_token(ctx, in, filters);
+    auto rows = t.phone_numbers(q);
+    const bool more = static_cast<int>(rows.size()) > limit;
+    if (more) rows.resize(static_cast<size_t>(limit));
+    Value list = Value::list();
+    for (const auto& r : rows) {
+      Value v = Value::map();
+      v.set("Id", r.id);
+      v.set("Arn", arn::instance(r.region, r.account_id, inst.id) + "/phone-number/" + r.id);
+      v.set("PhoneNumber", r.number);
+      v.set("PhoneNumberType", v1_type(r.type));
+      v.set("PhoneNumberCountryCode", r.country);
+      list.push_back(std::move(v));
+    }
+    out.set("PhoneNumberSummaryList", std::move(list));
+    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, filters), rows.back().number));
+  });
+  return out;
+}
+
+Value Service::update_phone_number(const RequestContext& ctx, const Value& in) {
+  return idempotent_write(ctx, in, [&](store::Txn& t) {
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    require_not_in_progress(ctx, r);
+    const Target target = resolve_target(t, ctx, in);
+    const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
+    const bool same_target = target.arn == r.target_arn;
+    r.failed_message.reset();
+    if (auto injected = faults_.claim_failure(ctx.operation, r.number)) {
+      r.failed_message = injected;
+    } else {
+      int64_t held = t.count_quota_numbers(target.arn, ctx.now_ms) - (same_target ? 1 : 0);
+      if (held >= q.phone_numbers_per_instance) r.failed_message = kQuotaFailure;
+    }
+    r.target_arn = target.arn;
+    r.workflow = "UPDATE";
+    r.started_ms = ctx.now_ms;
+    r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
+    r.flow_arn.reset();  // a move never carries the flow association
+    t.update_phone_number(r);
+    Value v = Value::map();
+    v.set("PhoneNumberId", r.id);
+    v.set("PhoneNumberArn", arn::phone_number(r.region, r.account_id, r.id));
+    return v;
+  });
+}
+
+Value Service::update_phone_number_metadata(const RequestContext& ctx, const Value& in) {
+  return idempotent_write(ctx, in, [&](store::Txn& t) {
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    require_not_in_progress(ctx, r);
+    if (auto d = in.opt_string("PhoneNumberDescription")) r.description = *d;
+    r.workflow = "METADATA";
+    r.started_ms = ctx.now_ms;
+    r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
+    r.failed_message.reset();
+    t.update_phone_number(r);
+    return Value::map();
+  });
+}
+
+Value Service::associate_phone_number_contact_flow(const RequestContext& ctx, const Value& in) {
+  store_.write([&](store::Txn& t) {
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    if (r.target_arn != arn::instance(inst.region, inst.account_id, inst.id))
+      errors::raise(errors::kInvalidParameter, "The phone number is not claimed to instance " + inst.id);
+    if (status_of(r, ctx.now_ms) != "CLAIMED")
+      errors::raise(errors::kInvalidParameter, "The phone number must be CLAIMED to be associated with a flow");
+    auto flow = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));
+    r.flow_arn = arn::contact_flow(flow.region, flow.account_id, flow.instance_id, flow.id);
+    t.update_phone_number(r);
+  });
+  return Value::map();
+}
+
+Value Service::disassociate_phone_number_contact_flow(const RequestContext& ctx, const Value& in) {
+  store_.write([&](store::Txn& t) {
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+    if (r.target_arn != arn::instance(inst.region, inst.account_id, inst.id))
+      errors::raise(errors::kResourceNotFound, "The phone number is not claimed to instance " + inst.id);
+    r.flow_arn.reset();
+    t.update_phone_number(r);
+  });
+  return Value::map();
+}
+
+}  // namespace cl::connect
