@@ -154,7 +154,8 @@ void Service::check_claim_release_rule(store::Txn& t, const RequestContext& ctx,
 std::optional<std::string> Service::failure_for(store::Txn& t, const RequestContext& ctx, const Target& target,
                                                 const std::string& number, const Quotas& q) {
   if (auto injected = faults_.claim_failure(ctx.operation, number)) return injected;
-  if (t.count_quota_numbers(target.arn, ctx.now_ms) >= q.phone_numbers_per_instance) return std::string(kQuotaFailure);
+  if (t.count_quota_numbers(target.arn) >= q.phone_numbers_per_instance)
+    return std::string(kQuotaFailure);
   return std::nullopt;
 }
 
@@ -410,7 +411,7 @@ Value Service::update_phone_number(const RequestContext& ctx, const Value& in) {
     if (auto injected = faults_.claim_failure(ctx.operation, r.number)) {
       r.failed_message = injected;
     } else {
-      int64_t held = t.count_quota_numbers(target.arn, ctx.now_ms) - (same_target ? 1 : 0);
+      int64_t held = t.count_quota_numbers(target.arn) - (same_target ? 1 : 0);
       if (held >= q.phone_numbers_per_instance) r.failed_message = kQuotaFailure;
     }
     r.target_arn = target.arn;

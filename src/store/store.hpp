@@ -134,8 +134,8 @@ class Txn {
   // Removes records of this number whose FAILED claim has vanished (before the number is reused).
   virtual void purge_vanished(const std::string& number, Millis now_ms) = 0;
   virtual std::vector<PhoneNumberRecord> phone_numbers(const PhoneNumberQuery& q) = 0;
-  // Numbers of a target that count toward its quota: everything but FAILED workflows.
-  virtual int64_t count_quota_numbers(const std::string& target_arn, Millis now_ms) = 0;
+  // Numbers of a target that count toward its quota: every workflow not settling to FAILED.
+  virtual int64_t count_quota_numbers(const std::string& target_arn) = 0;
   virtual std::vector<PhoneNumberRecord> target_numbers(const std::string& target_arn) = 0;
 
   // Releases, for the claim-release rule.

@@ -95,8 +95,7 @@ constexpr const char* kSelectPhoneNumbers =
     "AND (?7 IS NULL OR country IN (SELECT value FROM json_each(?7))) "
     "AND (?8 IS NULL OR type IN (SELECT value FROM json_each(?8))) "
     "AND (?9 = 0 OR (settles_ms <= ?10 AND failed_message IS NULL)) AND " CL_VISIBLE("?10") " ORDER BY number LIMIT ?11";
-constexpr const char* kCountQuotaNumbers =
-    "SELECT count(*) FROM phone_numbers WHERE target_arn = ?1 AND failed_message IS NULL";
+constexpr const char* kCountQuotaNumbers = "SELECT numbers FROM target_usage WHERE target_arn = ?1";
 constexpr const char* kTargetNumbers = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE target_arn = ?1 ORDER BY number";
 constexpr const char* kFlowAssociations =
     "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND flow_arn IS NOT NULL "
@@ -430,11 +429,10 @@ class SqliteTxn final : public Txn {
     while (s.step()) out.push_back(phone_row(s));
     return out;
   }
-  int64_t count_quota_numbers(const std::string& target_arn, Millis) override {
+  int64_t count_quota_numbers(const std::string& target_arn) override {
     Stmt s(c_, sql::kCountQuotaNumbers);
     s.bind(1, target_arn);
-    s.step();
-    return s.integer(0);
+    return s.step() ? s.integer(0) : 0;
   }
   std::vector<PhoneNumberRecord> target_numbers(const std::string& target_arn) override {
     Stmt s(c_, sql::kTargetNumbers);

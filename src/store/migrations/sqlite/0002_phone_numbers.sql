@@ -26,6 +26,7 @@ CREATE TABLE phone_numbers (
   flow_arn       TEXT
 );
 CREATE INDEX phone_numbers_scope ON phone_numbers (account_id, region, number);
+CREATE INDEX phone_numbers_number ON phone_numbers (number);
 CREATE INDEX phone_numbers_target ON phone_numbers (target_arn, number);
 
 -- The one authority on who holds a number, across accounts and nodes: a claim inserts the row or
@@ -67,3 +68,28 @@ CREATE TABLE contact_flows (
   PRIMARY KEY (account_id, region, instance_id, id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX contact_flows_name ON contact_flows (account_id, region, instance_id, name);
+
+-- Numbers counting toward each target's quota (every workflow not settling to FAILED), kept by
+-- triggers so a quota check costs one lookup however many numbers the target holds.
+CREATE TABLE target_usage (
+  target_arn TEXT PRIMARY KEY,
+  numbers    INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER phone_numbers_usage_insert AFTER INSERT ON phone_numbers WHEN NEW.failed_message IS NULL
+BEGIN
+  INSERT INTO target_usage (target_arn, numbers) VALUES (NEW.target_arn, 1)
+    ON CONFLICT (target_arn) DO UPDATE SET numbers = numbers + 1;
+END;
+
+CREATE TRIGGER phone_numbers_usage_delete AFTER DELETE ON phone_numbers WHEN OLD.failed_message IS NULL
+BEGIN
+  UPDATE target_usage SET numbers = numbers - 1 WHERE target_arn = OLD.target_arn;
+END;
+
+CREATE TRIGGER phone_numbers_usage_update AFTER UPDATE OF target_arn, failed_message ON phone_numbers
+BEGIN
+  UPDATE target_usage SET numbers = numbers - 1 WHERE target_arn = OLD.target_arn AND OLD.failed_message IS NULL;
+  INSERT INTO target_usage (target_arn, numbers) SELECT NEW.target_arn, 1 WHERE NEW.failed_message IS NULL
+    ON CONFLICT (target_arn) DO UPDATE SET numbers = numbers + 1;
+END;
