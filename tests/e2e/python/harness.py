@@ -1,0 +1,257 @@
+"""Shared harness for the connect-local end-to-end suites (boto3 and AWS CLI).
+
+Starts the real `connect-local` binary on a free loopback port (``--port 0``; the port is read from
+the "listening on" line), writes temporary credentials files, talks to the admin API and builds
+boto3 clients with retries disabled, so one request is one attempt and errors surface at once.
+
+The binary is taken from $CL_BINARY (set by ctest), else <repo>/build/connect-local.
+Stdlib only, plus boto3/botocore.
+"""
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import boto3
+import botocore
+from botocore.config import Config
+
+REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+BINARY = os.environ.get("CL_BINARY") or os.path.join(REPO_ROOT, "build", "connect-local")
+
+DEFAULT_ACCOUNT = "000000000000"
+DEFAULT_KEY = "test"
+DEFAULT_SECRET = "test"
+REGION = "us-east-1"
+OTHER_REGION = "eu-west-2"
+
+UUID4_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+UUID_ANY_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+SERVICE_ROLE_RE = r"^arn:aws:iam::{acct}:role/aws-service-role/connect\.amazonaws\.com/AWSServiceRoleForAmazonConnect_[A-Za-z0-9]{{20}}$"
+ENUM_MESSAGE = (
+    "1 validation error detected: Value 'NOPE' at 'identityManagementType' failed to satisfy constraint: "
+    "Member must satisfy enum value set: ["
+)
+
+_LISTENING_RE = re.compile(r"listening on http://([0-9.]+):(\d+)")
+
+
+def instance_arn(instance_id, account=DEFAULT_ACCOUNT, region=REGION):
+    return f"arn:aws:connect:{region}:{account}:instance/{instance_id}"
+
+
+def service_role_re(account):
+    return SERVICE_ROLE_RE.format(acct=account)
+
+
+def write_credentials(directory, credentials):
+    """credentials: list of dicts with access_key_id, secret_access_key, account_id, [session_token], [policy]."""
+    path = os.path.join(directory, "credentials.json")
+    with open(path, "w") as f:
+        json.dump({"credentials": credentials}, f)
+    return path
+
+
+class Server:
+    """One connect-local process. Use start()/stop() or as a context manager."""
+
+    def __init__(self, credentials=None, auth="verify", transient_delay="60s", extra_args=()):
+        self.credentials = credentials
+        self.auth = auth
+        self.transient_delay = transient_delay
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.port = None
+        self.tmp = None
+        self._stdout_lines = []
+        self._stderr_path = None
+        self._clients = {}
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout=20):
+        if not os.access(BINARY, os.X_OK):
+            raise RuntimeError(
+                f"connect-local binary not found at {BINARY}: build it "
+                "(cmake --preset release && cmake --build build --target connect-local) or set CL_BINARY")
+        self.tmp = tempfile.TemporaryDirectory(prefix="cl-e2e-")
+        args = [BINARY, "serve", "--host", "127.0.0.1", "--port", "0", "--in-memory",
+                "--auth", self.auth, "--transient-delay", self.transient_delay]
+        if self.credentials is not None:
+            args += ["--credentials", write_credentials(self.tmp.name, self.credentials)]
+        args += self.extra_args
+        self._stderr_path = os.path.join(self.tmp.name, "stderr.log")
+        self._stderr = open(self._stderr_path, "wb")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self._stderr, stdin=subprocess.DEVNULL,
+                                     text=True)
+        ready = threading.Event()
+
+        def pump():
+            for line in self.proc.stdout:
+                self._stdout_lines.append(line)
+                m = _LISTENING_RE.search(line)
+                if m and self.port is None:
+                    self.port = int(m.group(2))
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        if not ready.wait(timeout) or self.port is None:
+            self.stop()
+            raise RuntimeError(f"connect-local did not start: {self.output()}")
+        # The line is printed once the socket listens; health confirms the admin API answers too.
+        deadline = time.time() + timeout
+        while True:
+            try:
+                if self.admin("GET", "health")["status"] == "ok":
+                    break
+            except (OSError, urllib.error.URLError):
+                pass
+            if time.time() > deadline:
+                self.stop()
+                raise RuntimeError(f"connect-local health check failed: {self.output()}")
+            time.sleep(0.05)
+        return self
+
+    def output(self):
+        err = ""
+        if self._stderr_path and os.path.exists(self._stderr_path):
+            with open(self._stderr_path, "rb") as f:
+                err = f.read().decode(errors="replace")[-4000:]
+        return f"stdout: {''.join(self._stdout_lines)!r} stderr: {err!r}"
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        if self.proc is not None and self.proc.stdout:
+            self.proc.stdout.close()
+        if getattr(self, "_stderr", None):
+            self._stderr.close()
+            self._stderr = None
+        if self.tmp is not None:
+            self.tmp.cleanup()
+            self.tmp = None
+        self.proc = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ---- admin API (plain JSON, no SigV4) ----
+    def admin(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.endpoint}/_connect-local/{path}", data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    def reset(self):
+        return self.admin("POST", "reset", {})
+
+    def now(self):
+        return self.admin("GET", "clock")["now"]
+
+    def advance(self, seconds):
+        return self.admin("POST", "clock", {"advance_seconds": seconds})["now"]
+
+    def quotas(self, account_id=DEFAULT_ACCOUNT, region=REGION):
+        return self.admin("GET", f"quotas?account_id={account_id}&region={region}")
+
+    def set_quotas(self, account_id=DEFAULT_ACCOUNT, region=REGION, **quotas):
+        return self.admin("PUT", "quotas", {"account_id": account_id, "region": region, **quotas})
+
+    # ---- boto3 ----
+    def client(self, key=DEFAULT_KEY, secret=DEFAULT_SECRET, region=REGION, token=None, validate=True, **config):
+        """A boto3 Connect client with retries off; validate=False disables client-side param validation.
+
+        Clients are cached per arguments (building one costs ~0.1 s); they hold no per-test state."""
+        cache_key = (key, secret, region, token, validate, tuple(sorted(config.items(), key=lambda kv: kv[0])))
+        if cache_key not in self._clients:
+            cfg = Config(retries={"total_max_attempts": 1}, parameter_validation=validate, **config)
+            self._clients[cache_key] = _session().client(
+                "connect", endpoint_url=self.endpoint, region_name=region, aws_access_key_id=key,
+                aws_secret_access_key=secret, aws_session_token=token, config=cfg)
+        return self._clients[cache_key]
+
+
+_SESSION = None
+
+
+def _session():
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = boto3.session.Session()
+    return _SESSION
+
+
+class ServerTestCase(unittest.TestCase):
+    """One server per test class; state is wiped (admin reset) before every test."""
+
+    credentials = None  # None: the default test/test credential
+    auth = "verify"
+    transient_delay = "60s"
+    reset_between_tests = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.server = Server(credentials=cls.credentials, auth=cls.auth, transient_delay=cls.transient_delay).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        super().tearDownClass()
+
+    def setUp(self):
+        super().setUp()
+        if self.reset_between_tests:
+            self.server.reset()
+        self.assertIsNotNone(self.server.proc)
+        self.assertIsNone(self.server.proc.poll(), f"server died: {self.server.output()}")
+
+    def client(self, **kw):
+        return self.server.client(**kw)
+
+    # ---- helpers ----
+    def create_instance(self, client=None, alias="test-alias", identity="CONNECT_MANAGED", inbound=True, outbound=True,
+                        **extra):
+        client = client or self.client()
+        return client.create_instance(IdentityManagementType=identity, InstanceAlias=alias,
+                                      InboundCallsEnabled=inbound, OutboundCallsEnabled=outbound, **extra)
+
+    @contextlib.contextmanager
+    def assertAwsError(self, code, status, message_prefix=None, message_contains=()):
+        """Asserts the block raises a botocore ClientError with this code and HTTP status (and message)."""
+        with self.assertRaises(botocore.exceptions.ClientError) as cm:
+            yield cm
+        resp = cm.exception.response
+        self.assertEqual(resp["Error"]["Code"], code, resp)
+        self.assertEqual(resp["ResponseMetadata"]["HTTPStatusCode"], status, resp)
+        request_id = resp["ResponseMetadata"].get("RequestId")
+        self.assertTrue(request_id, f"no RequestId in {resp}")
+        self.assertRegex(request_id, UUID_ANY_RE)
+        message = resp["Error"].get("Message", "")
+        self.assertTrue(message, f"empty error message in {resp}")
+        if message_prefix is not None:
+            self.assertTrue(message.startswith(message_prefix), f"{message!r} does not start with {message_prefix!r}")
+        for part in ([message_contains] if isinstance(message_contains, str) else message_contains):
+            self.assertIn(part, message)
