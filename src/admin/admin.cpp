@@ -56,10 +56,10 @@ bool parse_body(const http::Request& req, Value& out, http::Response& err) {
 }  // namespace
 
 Admin::Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service,
-             connect::FaultRules& faults)
-    : config_(std::move(config)), store_(store), clock_(clock), service_(service), faults_(faults) {}
+             connect::FaultRules& faults, const Metrics& metrics)
+    : config_(std::move(config)), store_(store), clock_(clock), service_(service), faults_(faults), metrics_(metrics) {}
 
-bool Admin::handles(std::string_view raw_path) { return raw_path.rfind(kPrefix, 0) == 0; }
+bool Admin::handles(std::string_view raw_path) { return raw_path.rfind(kPrefix, 0) == 0 || raw_path == kMetricsPath; }
 
 void Admin::load_clock() {
   store_.read([&](store::Txn& t) {
@@ -72,6 +72,13 @@ http::Response Admin::handle(const http::Request& request) {
   if (!config_.token.empty()) {
     std::string_view auth = request.header("Authorization");
     if (!crypto::equal(auth, "Bearer " + config_.token)) return error(401, "admin token required");
+  }
+  if (request.raw_path() == kMetricsPath) {
+    if (request.method != "GET") return error(405, "GET /metrics");
+    http::Response r;
+    r.body = metrics_.render();
+    r.set_header("Content-Type", "text/plain; version=0.0.4");
+    return r;
   }
   std::string_view path = request.raw_path().substr(kPrefix.size());
   try {

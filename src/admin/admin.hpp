@@ -1,9 +1,10 @@
 #pragma once
 // The admin API under /_connect-local/ (plain JSON, not SigV4): health, clock, reset, quotas,
-// inventory, external numbers, fault rules.
+// inventory, external numbers, fault rules; and /metrics.
 #include <string>
 
 #include "common/clock.hpp"
+#include "common/metrics.hpp"
 #include "connect/service.hpp"
 #include "http/message.hpp"
 #include "store/store.hpp"
@@ -11,6 +12,7 @@
 namespace cl::admin {
 
 inline constexpr std::string_view kPrefix = "/_connect-local/";
+inline constexpr std::string_view kMetricsPath = "/metrics";
 
 struct AdminConfig {
   std::string version;
@@ -21,7 +23,7 @@ struct AdminConfig {
 class Admin {
  public:
   Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service,
-        connect::FaultRules& faults);
+        connect::FaultRules& faults, const Metrics& metrics);
   static bool handles(std::string_view raw_path);
   // Blocking (touches the store): call from a worker thread.
   http::Response handle(const http::Request& request);
@@ -35,6 +37,7 @@ class Admin {
   OffsetClock& clock_;
   connect::Service& service_;
   connect::FaultRules& faults_;
+  const Metrics& metrics_;
 };
 
 }  // namespace cl::admin

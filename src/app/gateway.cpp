@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "common/arn.hpp"
 #include "common/ids.hpp"
 #include "protocol/rest_json.hpp"
@@ -32,11 +34,15 @@ void check_policy(const auth::Identity& id, const std::string& operation, const 
                                              " is not authorized to perform: " + action + " on resource: " + resource);
 }
 
+double seconds_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 }  // namespace
 
 Gateway::Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service,
-                 admin::Admin& admin, connect::FaultRules& faults, Throttle* throttle, const Clock& clock,
-                 WorkerPool& workers)
+                 admin::Admin& admin, connect::FaultRules& faults, Throttle* throttle, Metrics& metrics,
+                 const Clock& clock, WorkerPool& workers)
     : model_(model),
       router_(model),
       verifier_(verifier),
@@ -44,6 +50,7 @@ Gateway::Gateway(const protocol::Model& model, const auth::Verifier& verifier, c
       admin_(admin),
       faults_(faults),
       throttle_(throttle),
+      metrics_(metrics),
       clock_(clock),
       workers_(workers) {}
 
@@ -54,6 +61,7 @@ http::Response Gateway::error(const AwsError& e, const std::string& request_id) 
 }
 
 void Gateway::handle(http::Request&& request, http::Responder respond) {
+  const auto started = std::chrono::steady_clock::now();
   std::string request_id = random_uuid();
   if (admin::Admin::handles(request.raw_path())) {
     workers_.post([this, req = std::move(request), respond = std::move(respond), request_id]() mutable {
@@ -83,26 +91,31 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     ctx.validation_error = op->validation_error_code();
   } catch (const AwsException& e) {
     spdlog::debug("{} {} {} -> {}", request_id, request.method, request.target, e.error().code);
+    metrics_.record_request(op ? op->name : "Unrouted", e.error().code, seconds_since(started));
     respond(error(e.error(), request_id));
     return;
   }
   ctx.request_id = std::move(request_id);
-  auto run = [this, ctx = std::move(ctx), input = std::move(input), op, respond = std::move(respond)]() mutable {
+  auto run = [this, ctx = std::move(ctx), input = std::move(input), op, respond = std::move(respond), started]() mutable {
     ctx.now_ms = clock_.now_ms();
     http::Response r;
+    std::string code = "OK";
     try {
       Value out = service_.call(ctx, input);
       r.body = protocol::serialize_output(op->output, out);
       r.set_header("Content-Type", "application/json");
       r.set_header(kRequestIdHeader, ctx.request_id);
     } catch (const AwsException& e) {
+      code = e.error().code;
       r = error(e.error(), ctx.request_id);
     } catch (const std::exception& e) {
+      code = errors::kInternalService;
       spdlog::error("{} {} failed: {}", ctx.request_id, ctx.operation, e.what());
       r = error(AwsError{errors::kInternalService, "An internal error occurred. Request id: " + ctx.request_id, {}, 0},
                 ctx.request_id);
     }
     spdlog::debug("{} {} -> {}", ctx.request_id, ctx.operation, r.status);
+    metrics_.record_request(ctx.operation, code, seconds_since(started));
     respond(std::move(r));
   };
   // Local reads are cheaper than the hop to a worker; everything that may wait goes to the pool.

@@ -5,6 +5,7 @@
 #include "auth/verifier.hpp"
 #include "common/aws_error.hpp"
 #include "common/clock.hpp"
+#include "common/metrics.hpp"
 #include "common/worker_pool.hpp"
 #include "connect/service.hpp"
 #include "http/message.hpp"
@@ -18,7 +19,7 @@ namespace cl::app {
 class Gateway {
  public:
   Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service, admin::Admin& admin,
-          connect::FaultRules& faults, Throttle* throttle, const Clock& clock, WorkerPool& workers);
+          connect::FaultRules& faults, Throttle* throttle, Metrics& metrics, const Clock& clock, WorkerPool& workers);
   void handle(http::Request&& request, http::Responder respond);
 
  private:
@@ -30,6 +31,7 @@ class Gateway {
   admin::Admin& admin_;
   connect::FaultRules& faults_;
   Throttle* throttle_;  // null: no throttling
+  Metrics& metrics_;
   const Clock& clock_;
   WorkerPool& workers_;
 };

@@ -12,6 +12,7 @@
 #include "common/clock.hpp"
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
+#include "common/metrics.hpp"
 #include "common/worker_pool.hpp"
 #include "app/throttle.hpp"
 #include "connect/faults.hpp"
@@ -83,7 +84,10 @@ int serve(const ServeOptions& o) {
       o.credentials.empty() ? cl::auth::Credentials::defaults() : cl::auth::Credentials::load_file(o.credentials);
   cl::auth::Verifier verifier(credentials, o.auth == "off" ? cl::auth::Mode::Off : cl::auth::Mode::Verify);
 
-  auto store = cl::store::open_sqlite({o.data_dir, o.in_memory});
+  cl::Metrics metrics;
+  auto store_options = o.in_memory ? cl::store::SqliteOptions::memory() : cl::store::SqliteOptions::on_disk(o.data_dir);
+  store_options.on_commit = [&metrics](double seconds, size_t n) { metrics.record_commit(seconds, n); };
+  auto store = cl::store::open_sqlite(store_options);
   cl::OffsetClock clock;
   cl::RandomIdGenerator ids;
   cl::connect::ServiceConfig service_config;
@@ -96,14 +100,14 @@ int serve(const ServeOptions& o) {
                                service_config);
 
   cl::admin::AdminConfig admin_config{CL_VERSION, o.admin_token, !o.admin_token.empty() || is_loopback(o.host)};
-  cl::admin::Admin admin(admin_config, *store, clock, service, faults);
+  cl::admin::Admin admin(admin_config, *store, clock, service, faults, metrics);
   admin.load_clock();
   service.load_inventory(plan.default_blocks(model.shape("PhoneNumberCountryCode")->enum_values), clock.now_ms());
 
   std::unique_ptr<cl::app::Throttle> throttle;
   if (o.throttle == "aws") throttle = std::make_unique<cl::app::Throttle>(2.0, 5.0);
   cl::WorkerPool workers(o.workers);
-  cl::app::Gateway gateway(model, verifier, service, admin, faults, throttle.get(), clock, workers);
+  cl::app::Gateway gateway(model, verifier, service, admin, faults, throttle.get(), metrics, clock, workers);
 
   cl::http::ServerConfig server_config;
   server_config.host = o.host;

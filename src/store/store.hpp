@@ -185,10 +185,25 @@ class Store {
   virtual bool local_reads() const = 0;
 };
 
+// Told of every durable commit: its latency and how many transactions it carried.
+using CommitObserver = std::function<void(double seconds, size_t transactions)>;
+
 struct SqliteOptions {
   std::string data_dir;  // ignored when in_memory
   bool in_memory = false;
   size_t max_batch = 512;  // group commit: at most this many transactions per commit
+  CommitObserver on_commit;
+
+  static SqliteOptions memory() {
+    SqliteOptions o;
+    o.in_memory = true;
+    return o;
+  }
+  static SqliteOptions on_disk(std::string dir) {
+    SqliteOptions o;
+    o.data_dir = std::move(dir);
+    return o;
+  }
 };
 
 std::unique_ptr<Store> open_sqlite(const SqliteOptions& options);

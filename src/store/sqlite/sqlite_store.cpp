@@ -3,6 +3,7 @@
 // connections for snapshots.
 #include <sqlite3.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -548,7 +549,7 @@ class SqliteTxn final : public Txn {
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const SqliteOptions& o) : max_batch_(o.max_batch) {
+  explicit SqliteStore(const SqliteOptions& o) : max_batch_(o.max_batch), on_commit_(o.on_commit) {
     if (o.in_memory) {
       // memdb VFS: one in-memory database shared by every connection of this process.
       uri_ = "file:/connect-local-" + random_uuid() + "?vfs=memdb";
@@ -677,6 +678,7 @@ class SqliteStore final : public Store {
       }
       outcomes.assign(batch.size(), nullptr);
       std::exception_ptr commit_error;
+      const auto started = std::chrono::steady_clock::now();
       try {
         c.exec(sql::kBeginImmediate);
         for (size_t i = 0; i < batch.size(); ++i) {
@@ -692,6 +694,8 @@ class SqliteStore final : public Store {
           }
         }
         c.exec(sql::kCommit);
+        if (on_commit_)
+          on_commit_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), batch.size());
       } catch (...) {
         commit_error = std::current_exception();
         try {
@@ -712,6 +716,7 @@ class SqliteStore final : public Store {
   }
 
   size_t max_batch_;
+  CommitObserver on_commit_;
   std::string uri_;
   std::unique_ptr<Connection> writer_conn_;
   std::mutex mu_;
