@@ -102,6 +102,9 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     std::string code = "OK";
     try {
       Value out = service_.call(ctx, input);
+      // A lost response: the change is made, the client sees an error and retries.
+      if (auto injected = faults_.injected_error(ctx.operation, input.string_or("PhoneNumber", ""), true))
+        throw AwsException(*injected);
       r.body = protocol::serialize_output(op->output, out);
       r.set_header("Content-Type", "application/json");
       r.set_header(kRequestIdHeader, ctx.request_id);

@@ -15,6 +15,8 @@ Value FaultRule::to_value() const {
     v.set("message", message);
   }
   if (!claim_failure.empty()) v.set("claim_failure_message", claim_failure);
+  if (after_commit) v.set("after_commit", true);
+  if (times >= 0) v.set("times", times);
   return v;
 }
 
@@ -36,6 +38,15 @@ FaultRule FaultRule::from_value(const Value& v) {
   if (r.error_code.empty() == r.claim_failure.empty())
     throw std::invalid_argument("give exactly one of error_code or claim_failure_message");
   if (r.claim_failure.size() > 255) throw std::invalid_argument("claim_failure_message is at most 255 characters");
+  if (const Value* a = v.find("after_commit")) {
+    if (a->kind() != Value::Kind::Bool) throw std::invalid_argument("after_commit must be a boolean");
+    r.after_commit = a->as_bool();
+    if (r.after_commit && r.error_code.empty()) throw std::invalid_argument("after_commit applies to error_code rules");
+  }
+  if (const Value* n = v.find("times")) {
+    if (n->kind() != Value::Kind::Int || n->as_int() < 0) throw std::invalid_argument("times must be a non-negative integer");
+    r.times = n->as_int();
+  }
   return r;
 }
 
@@ -62,23 +73,27 @@ std::vector<FaultRule> FaultRules::list() const {
   return rules_;
 }
 
-bool FaultRules::fires(const FaultRule& r, const std::string& operation, const std::string& number) {
+bool FaultRules::fires(FaultRule& r, const std::string& operation, const std::string& number) {
+  if (r.times == 0) return false;
   if (r.operation != "*" && r.operation != operation) return false;
   if (!r.prefix.empty() && number.rfind(r.prefix, 0) != 0) return false;
-  if (r.probability >= 1.0) return true;
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < r.probability;
+  if (r.probability < 1.0 && std::uniform_real_distribution<double>(0.0, 1.0)(rng_) >= r.probability) return false;
+  if (r.times > 0) --r.times;
+  return true;
 }
 
-std::optional<AwsError> FaultRules::injected_error(const std::string& operation, const std::string& number) {
+std::optional<AwsError> FaultRules::injected_error(const std::string& operation, const std::string& number,
+                                                   bool after_commit) {
   std::lock_guard lk(mu_);
-  for (const auto& r : rules_)
-    if (!r.error_code.empty() && fires(r, operation, number)) return AwsError{r.error_code, r.message, {}, 0};
+  for (auto& r : rules_)
+    if (!r.error_code.empty() && r.after_commit == after_commit && fires(r, operation, number))
+      return AwsError{r.error_code, r.message, {}, 0};
   return std::nullopt;
 }
 
 std::optional<std::string> FaultRules::claim_failure(const std::string& operation, const std::string& number) {
   std::lock_guard lk(mu_);
-  for (const auto& r : rules_)
+  for (auto& r : rules_)
     if (!r.claim_failure.empty() && fires(r, operation, number)) return r.claim_failure;
   return std::nullopt;
 }
