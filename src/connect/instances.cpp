@@ -106,6 +106,25 @@ Value Service::describe_instance(const RequestContext& ctx, const Value& in) {
       inst.set("Tags", std::move(tm));
     }
     out.set("Instance", std::move(inst));
+    // Replicated instances describe their replication from either region.
+    const bool is_replica = r.source_region.has_value();
+    if (r.replica_region || is_replica) {
+      const std::string source_region = is_replica ? *r.source_region : r.region;
+      const std::string replica_region = is_replica ? r.region : *r.replica_region;
+      auto replica = is_replica ? std::optional(r) : t.instance({r.account_id, replica_region}, r.id);
+      auto source = is_replica ? t.instance({r.account_id, source_region}, r.id) : std::optional(r);
+      Value status = Value::map();
+      status.set("Region", replica_region);
+      status.set("ReplicationStatus", replica && ctx.now_ms < replica->created_ms + config_.transient_delay_ms
+                                          ? "INSTANCE_REPLICATION_IN_PROGRESS"
+                                          : "INSTANCE_REPLICATION_COMPLETE");
+      Value config = Value::map();
+      config.set("ReplicationStatusSummaryList", Value(Value::List{status}));
+      config.set("SourceRegion", source_region);
+      config.set("GlobalSignInEndpoint",
+                 "https://" + (source && source->alias ? *source->alias : r.id) + ".global.my.connect.aws/");
+      out.set("ReplicationConfiguration", std::move(config));
+    }
   });
   return out;
 }
@@ -133,6 +152,20 @@ Value Service::delete_instance(const RequestContext& ctx, const Value& in) {
   Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
     auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
     const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
+    if (r.replica_region)
+      errors::raise(errors::kInvalidRequest, "The instance is replicated to " + *r.replica_region +
+                                                 ": delete the replica there first.");
+    if (r.source_region) {
+      // Deleting a replica deletes the default traffic distribution group with it.
+      const store::Scope source_scope{r.account_id, *r.source_region};
+      for (const auto& g : t.traffic_distribution_groups(source_scope, r.id, "", INT32_MAX, gone_before(ctx.now_ms))) {
+        if (!g.is_default)
+          errors::raise(errors::kInvalidRequest,
+                        "Delete the instance's traffic distribution groups before deleting its replica.");
+        t.mark_traffic_distribution_group_deleted(source_scope, g.id, ctx.now_ms);
+      }
+      t.set_replica_region(source_scope, r.id, std::nullopt);
+    }
     // Deleting an instance releases its numbers: cooldown and the claim-release rule apply.
     const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
     for (const auto& number : t.target_numbers(instance_arn)) {

@@ -80,7 +80,7 @@ std::string Service::instance_arn_of(const RequestContext& ctx, const std::strin
   return arn::instance(ctx.region, ctx.account_id, id);
 }
 
-Service::Target Service::resolve_target(store::Txn& t, const RequestContext& ctx, const Value& in) {
+Service::Target Service::resolve_target(store::Txn& t, const RequestContext& ctx, const Value& in, Access access) {
   auto instance = in.opt_string("InstanceId");
   auto target = in.opt_string("TargetArn");
   if (!instance && !target) errors::raise(errors::kInvalidParameter, "Either InstanceId or TargetArn must be provided");
@@ -88,19 +88,28 @@ Service::Target Service::resolve_target(store::Txn& t, const RequestContext& ctx
   if (target) {
     auto a = Arn::parse(*target);
     const bool is_instance = a && a->resource.rfind("instance/", 0) == 0 && a->resource.find('/', 9) == std::string::npos;
-    const bool is_tdg = a && a->resource.rfind("traffic-distribution-group/", 0) == 0;
-    if (!a || a->service != "connect" || (!is_instance && !is_tdg))
+    const bool is_group = a && a->resource.rfind("traffic-distribution-group/", 0) == 0;
+    if (!a || a->service != "connect" || (!is_instance && !is_group))
       errors::raise(errors::kInvalidParameter, "TargetArn must be the ARN of an instance or a traffic distribution group: " + *target);
-    if (a->region != ctx.region)
-      errors::raise(errors::kInvalidParameter, std::string("The endpoint you are calling is not in the same Region where the ") +
-                                                   (is_instance ? "instance" : "traffic distribution group") + " was created");
-    if (!is_instance) errors::raise(errors::kResourceNotFound, "Traffic distribution group not found: " + *target);
-    auto r = require_instance(t, ctx, *target);
-    resolved = {arn::instance(r.region, r.account_id, r.id), r.id};
+    if (a->account_id != ctx.account_id) errors::raise(errors::kResourceNotFound, "Target not found: " + *target);
+    if (is_group) {
+      // Searches and lists reach a group from its instance's replica region too (by ARN).
+      auto group = require_group(t, ctx, *target, access);
+      if (group_status(group, ctx.now_ms) != "ACTIVE")
+        errors::raise(errors::kResourceNotFound, "Traffic distribution group not found or not ACTIVE: " + *target);
+      resolved = {arn::traffic_distribution_group(group.region, group.account_id, group.id), group.region,
+                  group.instance_id, true};
+    } else {
+      if (a->region != ctx.region)
+        errors::raise(errors::kInvalidParameter,
+                      "The endpoint you are calling is not in the same Region where the instance was created");
+      auto r = require_instance(t, ctx, *target);
+      resolved = {arn::instance(r.region, r.account_id, r.id), r.region, r.id, false};
+    }
   }
   if (instance) {
     auto r = require_instance(t, ctx, *instance);
-    Target from_instance{arn::instance(r.region, r.account_id, r.id), r.id};
+    Target from_instance{arn::instance(r.region, r.account_id, r.id), r.region, r.id, false};
     if (target && from_instance.arn != resolved.arn)
       errors::raise(errors::kInvalidParameter, "InstanceId and TargetArn identify different targets");
     resolved = from_instance;
@@ -108,20 +117,47 @@ Service::Target Service::resolve_target(store::Txn& t, const RequestContext& ctx
   return resolved;
 }
 
-store::PhoneNumberRecord Service::require_phone_number(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn) {
+std::optional<store::TrafficDistributionGroupRecord> Service::group_of_target(store::Txn& t, const std::string& account_id,
+                                                                             const std::string& target_arn) {
+  auto a = Arn::parse(target_arn);
+  constexpr std::string_view kGroup = "traffic-distribution-group/";
+  if (!a || a->resource.rfind(kGroup, 0) != 0) return std::nullopt;
+  return t.traffic_distribution_group({account_id, a->region}, a->resource.substr(kGroup.size()));
+}
+
+store::PhoneNumberRecord Service::require_phone_number(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn,
+                                                       Access access) {
   std::string id = id_or_arn;
+  std::string region = ctx.region;
   if (id_or_arn.rfind("arn:", 0) == 0) {
     auto a = Arn::parse(id_or_arn);
-    if (!a || a->service != "connect" || a->account_id != ctx.account_id || a->region != ctx.region ||
-        a->resource.rfind("phone-number/", 0) != 0)
+    if (!a || a->service != "connect" || a->account_id != ctx.account_id || a->resource.rfind("phone-number/", 0) != 0)
       phone_not_found(id_or_arn);
     id = a->resource.substr(13);
+    region = a->region;
   }
   auto r = t.phone_number(ctx.account_id, id);
-  if (!r || r->region != ctx.region) phone_not_found(id_or_arn);
+  if (!r || r->region != region) phone_not_found(id_or_arn);
   if (r->failed_message && r->workflow == "CLAIM" && ctx.now_ms >= r->settles_ms + store::kFailedHoldMs)
     phone_not_found(id_or_arn);  // a FAILED claim vanishes after its 24-hour hold
+  if (r->region != ctx.region) {
+    // Another region sees a number only when it is claimed to a traffic distribution group whose
+    // instance is replicated there, and only through its full ARN.
+    auto group = group_of_target(t, ctx.account_id, r->target_arn);
+    std::optional<store::InstanceRecord> source;
+    if (group) source = t.instance({ctx.account_id, group->region}, group->instance_id);
+    if (!source || source->replica_region != ctx.region) phone_not_found(id_or_arn);
+    if (access == Access::Home)
+      errors::raise(errors::kInvalidParameter, ctx.operation + " must be called in the Region where the phone number was claimed (" +
+                                                   r->region + "): the endpoint you are calling is not in that Region");
+  }
   return *r;
+}
+
+bool Service::claimed_to_instance(store::Txn& t, const store::PhoneNumberRecord& r, const store::InstanceRecord& inst) {
+  if (r.target_arn == arn::instance(r.region, inst.account_id, inst.id)) return true;
+  auto group = group_of_target(t, inst.account_id, r.target_arn);
+  return group && group->instance_id == inst.id;
 }
 
 void Service::require_not_in_progress(const RequestContext& ctx, const store::PhoneNumberRecord& r) {
@@ -279,7 +315,7 @@ Value Service::search_available_phone_numbers(const RequestContext& ctx, const V
   Target target;
   store_.read([&](store::Txn& t) {
     try {
-      target = resolve_target(t, ctx, in);
+      target = resolve_target(t, ctx, in, Access::FromReplica);
     } catch (const AwsException& e) {
       // Search models no ResourceNotFoundException: an unknown target is a bad parameter.
       if (e.error().code != errors::kResourceNotFound) throw;
@@ -306,7 +342,7 @@ Value Service::search_available_phone_numbers(const RequestContext& ctx, const V
 Value Service::describe_phone_number(const RequestContext& ctx, const Value& in) {
   Value out = Value::map();
   store_.read([&](store::Txn& t) {
-    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""), Access::FromReplica);
     out.set("ClaimedPhoneNumberSummary", claimed_summary(t, ctx, r));
   });
   return out;
@@ -341,7 +377,11 @@ Value Service::list_phone_numbers_v2(const RequestContext& ctx, const Value& in)
   q.limit = limit + 1;
   Value out = Value::map();
   store_.read([&](store::Txn& t) {
-    if (in.has("InstanceId") || in.has("TargetArn")) q.target_arn = resolve_target(t, ctx, in).arn;
+    if (in.has("InstanceId") || in.has("TargetArn")) {
+      const Target target = resolve_target(t, ctx, in, Access::FromReplica);
+      q.target_arn = target.arn;
+      q.region = target.region;  // a group's numbers live in its home region
+    }
     const std::string filters = q.target_arn.value_or("") + "\n" + join(q.countries) + "\n" + join(q.types) + "\n" + q.prefix;
     q.after_number = open_page_token(ctx, in, filters);
     auto rows = t.phone_numbers(q);
@@ -443,9 +483,9 @@ Value Service::update_phone_number_metadata(const RequestContext& ctx, const Val
 
 Value Service::associate_phone_number_contact_flow(const RequestContext& ctx, const Value& in) {
   store_.write([&](store::Txn& t) {
-    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""), Access::FromReplica);
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
-    if (r.target_arn != arn::instance(inst.region, inst.account_id, inst.id))
+    if (!claimed_to_instance(t, r, inst))
       errors::raise(errors::kInvalidParameter, "The phone number is not claimed to instance " + inst.id);
     if (status_of(r, ctx.now_ms) != "CLAIMED")
       errors::raise(errors::kInvalidParameter, "The phone number must be CLAIMED to be associated with a flow");
@@ -458,9 +498,9 @@ Value Service::associate_phone_number_contact_flow(const RequestContext& ctx, co
 
 Value Service::disassociate_phone_number_contact_flow(const RequestContext& ctx, const Value& in) {
   store_.write([&](store::Txn& t) {
-    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
+    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""), Access::FromReplica);
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
-    if (r.target_arn != arn::instance(inst.region, inst.account_id, inst.id))
+    if (!claimed_to_instance(t, r, inst))
       errors::raise(errors::kResourceNotFound, "The phone number is not claimed to instance " + inst.id);
     r.flow_arn.reset();
     t.update_phone_number(r);

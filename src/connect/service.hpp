@@ -75,6 +75,12 @@ class Service {
   Value import_phone_number(const RequestContext& ctx, const Value& in);
   Value associate_phone_number_contact_flow(const RequestContext& ctx, const Value& in);
   Value disassociate_phone_number_contact_flow(const RequestContext& ctx, const Value& in);
+  // replication and traffic distribution groups
+  Value replicate_instance(const RequestContext& ctx, const Value& in);
+  Value create_traffic_distribution_group(const RequestContext& ctx, const Value& in);
+  Value describe_traffic_distribution_group(const RequestContext& ctx, const Value& in);
+  Value list_traffic_distribution_groups(const RequestContext& ctx, const Value& in);
+  Value delete_traffic_distribution_group(const RequestContext& ctx, const Value& in);
   // flows
   Value create_contact_flow(const RequestContext& ctx, const Value& in);
   Value describe_contact_flow(const RequestContext& ctx, const Value& in);
@@ -95,15 +101,30 @@ class Service {
   store::InstanceRecord require_instance(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn);
   // The stored resource behind a taggable ARN, as its ARN; ResourceNotFound when there is none.
   std::string require_taggable(store::Txn& t, const RequestContext& ctx, const std::string& arn);
+  // Where a request may reach a resource from: only its home region (claims, updates, releases,
+  // deletes), or also the replica region of a replicated instance, by full ARN (SPEC §7).
+  enum class Access { Home, FromReplica };
   struct Target {
     std::string arn;
-    std::string instance_id;  // empty for a traffic distribution group
+    std::string region;       // the target's home region
+    std::string instance_id;  // the instance, or the traffic distribution group's instance
+    bool is_group = false;
   };
   // The claim target named by InstanceId and/or TargetArn, resolved in the caller's scope.
-  Target resolve_target(store::Txn& t, const RequestContext& ctx, const Value& in);
+  Target resolve_target(store::Txn& t, const RequestContext& ctx, const Value& in, Access access = Access::Home);
   // The caller's phone number named by id or ARN; ResourceNotFound otherwise (also once released
   // or vanished).
-  store::PhoneNumberRecord require_phone_number(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn);
+  store::PhoneNumberRecord require_phone_number(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn,
+                                                Access access = Access::Home);
+  // The traffic distribution group behind a target ARN, if it is one and exists.
+  std::optional<store::TrafficDistributionGroupRecord> group_of_target(store::Txn& t, const std::string& account_id,
+                                                                      const std::string& target_arn);
+  // The caller's traffic distribution group by id (home region) or ARN (home or, with
+  // Access::FromReplica, the replica region); ResourceNotFound once deleted.
+  store::TrafficDistributionGroupRecord require_group(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn,
+                                                      Access access);
+  std::string group_status(const store::TrafficDistributionGroupRecord& g, Millis now) const;
+  Millis gone_before(Millis now) const { return now - config_.transient_delay_ms + 1; }
   // Records a new claim (Claim and Import) in the transaction; the number's hold is taken here.
   store::PhoneNumberRecord record_claim(store::Txn& t, const RequestContext& ctx, const Target& target,
                                         const std::string& number, const std::string& country, const std::string& type,
@@ -116,6 +137,8 @@ class Service {
   std::optional<std::string> failure_for(store::Txn& t, const RequestContext& ctx, const Target& target,
                                          const std::string& number, const Quotas& q);
   void require_not_in_progress(const RequestContext& ctx, const store::PhoneNumberRecord& r);
+  // Claimed to the instance itself or to one of its traffic distribution groups.
+  bool claimed_to_instance(store::Txn& t, const store::PhoneNumberRecord& r, const store::InstanceRecord& inst);
   Value claimed_summary(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r);
   std::string instance_arn_of(const RequestContext& ctx, const std::string& id_or_arn) const;
   void create_default_flows(store::Txn& t, const RequestContext& ctx, const std::string& instance_id);

@@ -31,6 +31,10 @@ std::string Service::require_taggable(store::Txn& t, const RequestContext& ctx, 
       return a->str();
     }
   }
+  if (res.rfind("traffic-distribution-group/", 0) == 0) {
+    require_group(t, ctx, text, Access::Home);
+    return a->str();
+  }
   if (res.rfind("phone-number/", 0) == 0) {
     require_phone_number(t, ctx, text);  // only this ARN form: the legacy v1 ARN is not taggable
     return a->str();

@@ -37,6 +37,16 @@ struct InstanceRecord {
   bool outbound_calls = false;
   std::string service_role;
   Millis created_ms = 0;
+  std::optional<std::string> source_region;   // set on a replica
+  std::optional<std::string> replica_region;  // set on a replicated source
+};
+
+struct TrafficDistributionGroupRecord {
+  std::string account_id, region, id, instance_id, name;
+  std::optional<std::string> description;
+  bool is_default = false;
+  Millis created_ms = 0;
+  std::optional<Millis> deleted_ms;
 };
 
 struct IdempotencyRecord {
@@ -101,6 +111,19 @@ class Txn {
   // Conflict when the alias is taken in the region.
   virtual Insert insert_instance(const InstanceRecord& r) = 0;
   virtual bool delete_instance(const Scope& s, const std::string& id) = 0;
+  virtual void set_replica_region(const Scope& s, const std::string& id, const std::optional<std::string>& region) = 0;
+
+  // Traffic distribution groups, in their home region.
+  virtual std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& s, const std::string& id) = 0;
+  // Conflict when the name is taken in the scope. Groups whose deletion finished before
+  // `gone_before_ms` are purged first, so their names are free again.
+  virtual Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& r, Millis gone_before_ms) = 0;
+  // Ordered by id; `instance_id` empty for every instance; groups gone before `gone_before_ms` excluded.
+  virtual std::vector<TrafficDistributionGroupRecord> traffic_distribution_groups(const Scope& s,
+                                                                                 const std::string& instance_id,
+                                                                                 const std::string& after_id, int limit,
+                                                                                 Millis gone_before_ms) = 0;
+  virtual void mark_traffic_distribution_group_deleted(const Scope& s, const std::string& id, Millis deleted_ms) = 0;
 
   // Tags, keyed by resource ARN.
   virtual TagMap tags(const std::string& arn) = 0;

@@ -15,7 +15,7 @@ class ServiceTest : public ::testing::Test {
  protected:
   ManualClock clock;
   RandomIdGenerator ids;
-  std::unique_ptr<store::Store> store = store::open_sqlite({"", true});
+  std::unique_ptr<store::Store> store = store::open_sqlite(store::SqliteOptions::memory());
   static const inventory::NumberPlan& plan() {
     static const inventory::NumberPlan p;  // parsing the metadata once keeps the suite fast
     return p;

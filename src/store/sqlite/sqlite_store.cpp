@@ -37,16 +37,34 @@ constexpr const char* kCreateMigrations =
 constexpr const char* kMigrationApplied = "SELECT 1 FROM schema_migrations WHERE name = ?1";
 constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (name, applied_ms) VALUES (?1, ?2)";
 
+#define CL_INSTANCE_COLUMNS                                                                                \
+  "account_id, region, id, identity_management_type, alias, directory_id, inbound_calls, outbound_calls, " \
+  "service_role, created_ms, source_region, replica_region"
 constexpr const char* kSelectInstance =
-    "SELECT account_id, region, id, identity_management_type, alias, directory_id, inbound_calls, outbound_calls, "
-    "service_role, created_ms FROM instances WHERE account_id = ?1 AND region = ?2 AND id = ?3";
+    "SELECT " CL_INSTANCE_COLUMNS " FROM instances WHERE account_id = ?1 AND region = ?2 AND id = ?3";
 constexpr const char* kSelectInstancesPage =
-    "SELECT account_id, region, id, identity_management_type, alias, directory_id, inbound_calls, outbound_calls, "
-    "service_role, created_ms FROM instances WHERE account_id = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4";
+    "SELECT " CL_INSTANCE_COLUMNS " FROM instances WHERE account_id = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4";
 constexpr const char* kCountInstances = "SELECT count(*) FROM instances WHERE account_id = ?1 AND region = ?2";
 constexpr const char* kInsertInstance =
     "INSERT INTO instances (account_id, region, id, identity_management_type, alias, alias_key, directory_id, "
-    "inbound_calls, outbound_calls, service_role, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10)";
+    "inbound_calls, outbound_calls, service_role, created_ms, source_region, replica_region) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, lower(?5), ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+constexpr const char* kSetReplicaRegion =
+    "UPDATE instances SET replica_region = ?4 WHERE account_id = ?1 AND region = ?2 AND id = ?3";
+
+#define CL_TDG_COLUMNS "account_id, region, id, instance_id, name, description, is_default, created_ms, deleted_ms"
+constexpr const char* kSelectTdg =
+    "SELECT " CL_TDG_COLUMNS " FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 AND id = ?3";
+constexpr const char* kPurgeGoneTdgs =
+    "DELETE FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 AND deleted_ms IS NOT NULL "
+    "AND deleted_ms < ?3";
+constexpr const char* kInsertTdg =
+    "INSERT INTO traffic_distribution_groups (" CL_TDG_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)";
+constexpr const char* kSelectTdgs =
+    "SELECT " CL_TDG_COLUMNS " FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 "
+    "AND (?3 = '' OR instance_id = ?3) AND id > ?4 AND (deleted_ms IS NULL OR deleted_ms >= ?6) ORDER BY id LIMIT ?5";
+constexpr const char* kMarkTdgDeleted =
+    "UPDATE traffic_distribution_groups SET deleted_ms = ?4 WHERE account_id = ?1 AND region = ?2 AND id = ?3";
 constexpr const char* kDeleteInstance = "DELETE FROM instances WHERE account_id = ?1 AND region = ?2 AND id = ?3";
 
 constexpr const char* kSelectTags = "SELECT key, value FROM tags WHERE resource_arn = ?1 ORDER BY key";
@@ -244,6 +262,8 @@ class SqliteTxn final : public Txn {
     r.outbound_calls = s.integer(7) != 0;
     r.service_role = s.text(8);
     r.created_ms = s.integer(9);
+    r.source_region = s.opt_text(10);
+    r.replica_region = s.opt_text(11);
     return r;
   }
 
@@ -270,9 +290,61 @@ class SqliteTxn final : public Txn {
     Stmt s(c_, sql::kInsertInstance);
     s.bind(1, r.account_id).bind(2, r.region).bind(3, r.id).bind(4, r.identity_management_type).bind(5, r.alias);
     s.bind(6, r.directory_id).bind(7, int64_t{r.inbound_calls}).bind(8, int64_t{r.outbound_calls});
-    s.bind(9, r.service_role).bind(10, r.created_ms);
+    s.bind(9, r.service_role).bind(10, r.created_ms).bind(11, r.source_region).bind(12, r.replica_region);
     s.step();
     return s.constraint_violated() ? Insert::Conflict : Insert::Ok;
+  }
+  void set_replica_region(const Scope& sc, const std::string& id, const std::optional<std::string>& region) override {
+    Stmt s(c_, sql::kSetReplicaRegion);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id).bind(4, region);
+    s.step();
+  }
+
+  static TrafficDistributionGroupRecord tdg_row(const Stmt& s) {
+    TrafficDistributionGroupRecord r;
+    r.account_id = s.text(0);
+    r.region = s.text(1);
+    r.id = s.text(2);
+    r.instance_id = s.text(3);
+    r.name = s.text(4);
+    r.description = s.opt_text(5);
+    r.is_default = s.integer(6) != 0;
+    r.created_ms = s.integer(7);
+    if (auto d = s.opt_text(8)) r.deleted_ms = s.integer(8);
+    return r;
+  }
+  std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc, const std::string& id) override {
+    Stmt s(c_, sql::kSelectTdg);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
+    if (!s.step()) return std::nullopt;
+    return tdg_row(s);
+  }
+  Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& r, Millis gone_before_ms) override {
+    {
+      Stmt purge(c_, sql::kPurgeGoneTdgs);
+      purge.bind(1, r.account_id).bind(2, r.region).bind(3, gone_before_ms);
+      purge.step();
+    }
+    Stmt s(c_, sql::kInsertTdg);
+    s.bind(1, r.account_id).bind(2, r.region).bind(3, r.id).bind(4, r.instance_id).bind(5, r.name).bind(6, r.description);
+    s.bind(7, int64_t{r.is_default}).bind(8, r.created_ms);
+    s.step();
+    return s.constraint_violated() ? Insert::Conflict : Insert::Ok;
+  }
+  std::vector<TrafficDistributionGroupRecord> traffic_distribution_groups(const Scope& sc, const std::string& instance_id,
+                                                                         const std::string& after_id, int limit,
+                                                                         Millis gone_before_ms) override {
+    Stmt s(c_, sql::kSelectTdgs);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, after_id).bind(5, int64_t{limit});
+    s.bind(6, gone_before_ms);
+    std::vector<TrafficDistributionGroupRecord> out;
+    while (s.step()) out.push_back(tdg_row(s));
+    return out;
+  }
+  void mark_traffic_distribution_group_deleted(const Scope& sc, const std::string& id, Millis deleted_ms) override {
+    Stmt s(c_, sql::kMarkTdgDeleted);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id).bind(4, deleted_ms);
+    s.step();
   }
   bool delete_instance(const Scope& sc, const std::string& id) override {
     Stmt s(c_, sql::kDeleteInstance);
