@@ -259,9 +259,11 @@ Value Service::claim_phone_number(const RequestContext& ctx, const Value& in) {
   check_claim_token(in);
   const std::string number = in.string_or("PhoneNumber", "");
   Millis hold_until = 0;
+  // The number's block is looked up before the transaction: it needs no store and keeps the
+  // single writer free of number-plan work.
+  auto block = inventory_.block_of(number);
   Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
     const Target target = resolve_target(t, ctx, in);
-    auto block = inventory_.block_of(number);
     if (!block) not_available(number);
     // A UIFN block ("*") serves every country; its numbers are reported under US.
     const std::string country = block->spec.country == "*" ? "US" : block->spec.country;

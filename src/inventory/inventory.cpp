@@ -403,17 +403,35 @@ Inventory::Page Inventory::search(std::string_view country, std::string_view typ
 std::optional<BlockInfo> Inventory::block_of(std::string_view e164, std::string_view country) const {
   auto key = key_of(e164);
   if (!key) return std::nullopt;
-  const std::string home = country.empty() ? impl_->plan.region_of(e164) : std::string();
-  std::shared_lock lk(impl_->mu);
-  const Block* best = nullptr;
-  auto rank = [&](const Block& b) { return country.empty() && b.spec.country == home ? 0 : 1; };
-  impl_->for_blocks(*key, [&](const Block& b, uint64_t s) {
-    if (!country.empty() && !impl_->serves(b, country)) return;
-    if (!b.dfa.valid(s)) return;
-    if (!best || rank(b) < rank(*best) || (rank(b) == rank(*best) && b.id < best->id)) best = &b;
-  });
-  if (!best) return std::nullopt;
-  return BlockInfo{best->id, best->spec, best->dfa.valid_count()};
+  std::vector<const Block*> candidates;
+  std::string home;
+  {
+    std::shared_lock lk(impl_->mu);
+    impl_->for_blocks(*key, [&](const Block& b, uint64_t s) {
+      if (!country.empty() && !impl_->serves(b, country)) return;
+      if (b.dfa.valid(s)) candidates.push_back(&b);
+    });
+    if (candidates.empty()) return std::nullopt;
+    const bool one_country = std::all_of(candidates.begin(), candidates.end(),
+                                         [&](const Block* b) { return b->spec.country == candidates.front()->spec.country; });
+    // The number's libphonenumber region only decides between blocks of different countries; it
+    // is costly (regular expressions), so it is asked only then.
+    if (country.empty() && !one_country) {
+      lk.unlock();
+      home = impl_->plan.region_of(e164);
+      lk.lock();
+      candidates.clear();
+      impl_->for_blocks(*key, [&](const Block& b, uint64_t s) {
+        if (b.dfa.valid(s)) candidates.push_back(&b);
+      });
+      if (candidates.empty()) return std::nullopt;
+    }
+    auto rank = [&](const Block* b) { return !home.empty() && b->spec.country == home ? 0 : 1; };
+    const Block* best = *std::min_element(candidates.begin(), candidates.end(), [&](const Block* a, const Block* b) {
+      return std::pair(rank(a), a->id) < std::pair(rank(b), b->id);
+    });
+    return BlockInfo{best->id, best->spec, best->dfa.valid_count()};
+  }
 }
 
 std::vector<BlockInfo> Inventory::blocks() const {
