@@ -27,17 +27,14 @@ http::Response error(unsigned status, const std::string& message) {
 }
 
 std::string query_param(std::string_view query, std::string_view name) {
-  size_t pos = 0;
-  while (pos <= query.size()) {
-    size_t amp = query.find('&', pos);
-    if (amp == std::string_view::npos) amp = query.size();
-    auto part = query.substr(pos, amp - pos);
-    auto eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == name)
-      return percent::decode(part.substr(eq + 1)).value_or("");
-    pos = amp + 1;
-  }
-  return {};
+  std::string found;
+  bool seen = false;
+  percent::for_each_query_part(query, [&](std::string_view n, std::string_view v) {
+    if (seen || n != name) return;
+    seen = true;
+    found = percent::decode(v).value_or("");
+  });
+  return found;
 }
 
 bool parse_body(const http::Request& req, Value& out, http::Response& err) {

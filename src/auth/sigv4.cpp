@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/aws_error.hpp"
+#include "common/percent.hpp"
 
 namespace cl::auth {
 
@@ -173,29 +174,20 @@ void append_canonical_query(std::string& out, std::string_view raw_query, bool p
   thread_local std::vector<QueryEntry> entries;
   buf.clear();
   entries.clear();
-  size_t pos = 0;
-  while (pos <= raw_query.size()) {
-    size_t amp = raw_query.find('&', pos);
-    if (amp == std::string_view::npos) amp = raw_query.size();
-    std::string_view part = raw_query.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (part.empty()) continue;
-    size_t eq = part.find('=');
-    std::string_view name = part.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
+  percent::for_each_query_part(raw_query, [&](std::string_view name, std::string_view value) {
     QueryEntry e{};
     e.name_off = static_cast<uint32_t>(buf.size());
     append_reencoded(buf, name);
     e.name_len = static_cast<uint32_t>(buf.size() - e.name_off);
     if (presigned && std::string_view(buf).substr(e.name_off) == "X-Amz-Signature") {
       buf.resize(e.name_off);
-      continue;
+      return;
     }
     e.value_off = static_cast<uint32_t>(buf.size());
     append_reencoded(buf, value);
     e.value_len = static_cast<uint32_t>(buf.size() - e.value_off);
     entries.push_back(e);
-  }
+  });
   const std::string_view b = buf;
   std::sort(entries.begin(), entries.end(), [b](const QueryEntry& x, const QueryEntry& y) {
     int c = b.substr(x.name_off, x.name_len).compare(b.substr(y.name_off, y.name_len));

@@ -36,15 +36,7 @@ std::string decoded(std::string_view s) {
 // False when the query carries no X-Amz-Algorithm (not the presigned form).
 bool find_presign_params(std::string_view raw_query, PresignParams& p) {
   if (raw_query.find("X-Amz-") == std::string_view::npos) return false;
-  size_t pos = 0;
-  while (pos <= raw_query.size()) {
-    size_t amp = raw_query.find('&', pos);
-    if (amp == std::string_view::npos) amp = raw_query.size();
-    std::string_view part = raw_query.substr(pos, amp - pos);
-    pos = amp + 1;
-    size_t eq = part.find('=');
-    std::string_view name = part.substr(0, eq);
-    std::string_view value = eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1);
+  percent::for_each_query_part(raw_query, [&](std::string_view name, std::string_view value) {
     auto take = [&](bool& set, std::string& into) {
       if (set) return;  // the first occurrence wins
       set = true;
@@ -64,7 +56,7 @@ bool find_presign_params(std::string_view raw_query, PresignParams& p) {
       take(p.expires_set, p.expires);
     else if (name == "X-Amz-Security-Token")
       take(p.token_set, p.token);
-  }
+  });
   return p.algorithm_set;
 }
 

@@ -88,11 +88,7 @@ Value Service::create_contact_flow(const RequestContext& ctx, const Value& in) {
                                in.string_or("Status", "PUBLISHED"), ctx.now_ms};
     if (t.insert_contact_flow(f) == store::Insert::Conflict)
       errors::raise("DuplicateResourceException", "A flow named " + f.name + " already exists in this instance.");
-    if (const Value* tags = in.find("Tags")) {
-      store::TagMap m;
-      for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
-      t.put_tags(flow_arn(f), m);
-    }
+    put_input_tags(t, flow_arn(f), in.find("Tags"));
     out.set("ContactFlowId", f.id);
     out.set("ContactFlowArn", flow_arn(f));
     out.set("FlowContentSha256", content_sha256(content));
@@ -139,8 +135,7 @@ Value Service::list_contact_flows(const RequestContext& ctx, const Value& in) {
     for (const auto& ty : types) filters += "\n" + ty;
     const std::string after = open_page_token(ctx, in, filters);
     auto rows = t.contact_flows(scope_of(ctx), inst.id, types, after, limit + 1);
-    const bool more = static_cast<int>(rows.size()) > limit;
-    if (more) rows.resize(static_cast<size_t>(limit));
+    const bool more = trim_page(rows, limit);
     Value list = Value::list();
     for (const auto& f : rows) {
       Value v = Value::map();
@@ -183,8 +178,7 @@ Value Service::list_flow_associations(const RequestContext& ctx, const Value& in
     if (type == "VOICE_PHONE_NUMBER") {
       auto rows = t.flow_associations(ctx.account_id, arn::instance(ctx.region, ctx.account_id, inst.id) + "/contact-flow/",
                                       after, limit + 1);
-      more = static_cast<int>(rows.size()) > limit;
-      if (more) rows.resize(static_cast<size_t>(limit));
+      more = trim_page(rows, limit);
       for (const auto& r : rows) {
         Value v = Value::map();
         v.set("ResourceId", arn::phone_number(r.region, r.account_id, r.id));

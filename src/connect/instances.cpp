@@ -82,11 +82,7 @@ Value Service::create_instance(const RequestContext& ctx, const Value& in) {
       errors::raise(errors::kResourceConflict, "An instance with the alias " + *alias + " already exists in this Region.");
     const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
     create_default_flows(t, ctx, r.id);
-    if (const Value* tags = in.find("Tags")) {
-      store::TagMap m;
-      for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
-      t.put_tags(instance_arn, m);
-    }
+    put_input_tags(t, instance_arn, in.find("Tags"));
     Value out = Value::map();
     out.set("Id", r.id);
     out.set("Arn", instance_arn);
@@ -136,8 +132,7 @@ Value Service::list_instances(const RequestContext& ctx, const Value& in) {
   store_.read([&](store::Txn& t) {
     // One extra row tells whether another page follows.
     auto rows = t.instances(scope_of(ctx), after, limit + 1);
-    const bool more = static_cast<int>(rows.size()) > limit;
-    if (more) rows.resize(static_cast<size_t>(limit));
+    const bool more = trim_page(rows, limit);
     Value list = Value::list();
     for (const auto& r : rows) list.push_back(instance_value(r, ctx, true));
     out.set("InstanceSummaryList", std::move(list));

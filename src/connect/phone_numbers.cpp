@@ -71,7 +71,9 @@ void check_prefix(const Value& in) {
   auto prefix = in.opt_string("PhoneNumberPrefix");
   if (prefix && (prefix->empty() || (*prefix)[0] != '+'))
     errors::raise(errors::kInvalidParameter,
-                  "PhoneNumberPrefix must contain + as part of the country code, e.g. +1 or +1206: " + *prefix);
+                  "1 validation error detected: Value '" + *prefix +
+                      "' at 'phoneNumberPrefix' failed to satisfy constraint: Member must contain + as part of the "
+                      "country code, e.g. +1 or +1206");
 }
 
 }  // namespace
@@ -178,7 +180,7 @@ void Service::check_claim_release_rule(store::Txn& t, const RequestContext& ctx,
   const auto scope = scope_of(ctx);
   const Millis since = ctx.now_ms - window;
   const int64_t released = t.count_releases_since(scope, since);
-  if (released < limit) return;
+  if (released == 0 || released < limit) return;
   const Millis oldest = t.oldest_release_since(scope, since).value_or(ctx.now_ms);
   errors::raise(errors::kInvalidParameter,
                 "Phone number claim limit exceeded: this account released " + std::to_string(released) +
@@ -218,11 +220,7 @@ store::PhoneNumberRecord Service::record_claim(store::Txn& t, const RequestConte
   if (!t.take_hold(number, r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely, r.id, ctx.now_ms))
     not_available(number);
   t.insert_phone_number(r);
-  if (const Value* tags = in.find("Tags")) {
-    store::TagMap m;
-    for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
-    t.put_tags(arn::phone_number(r.region, r.account_id, r.id), m);
-  }
+  put_input_tags(t, arn::phone_number(r.region, r.account_id, r.id), in.find("Tags"));
   return r;
 }
 
@@ -387,8 +385,7 @@ Value Service::list_phone_numbers_v2(const RequestContext& ctx, const Value& in)
     const std::string filters = q.target_arn.value_or("") + "\n" + join(q.countries) + "\n" + join(q.types) + "\n" + q.prefix;
     q.after_number = open_page_token(ctx, in, filters);
     auto rows = t.phone_numbers(q);
-    const bool more = static_cast<int>(rows.size()) > limit;
-    if (more) rows.resize(static_cast<size_t>(limit));
+    const bool more = trim_page(rows, limit);
     Value list = Value::list();
     for (const auto& r : rows) {
       Value v = claimed_summary(t, ctx, r);
@@ -424,8 +421,7 @@ Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in) {
     const std::string filters = *q.target_arn + "\n" + join(q.countries) + "\n" + join(v1_types);
     q.after_number = open_page_token(ctx, in, filters);
     auto rows = t.phone_numbers(q);
-    const bool more = static_cast<int>(rows.size()) > limit;
-    if (more) rows.resize(static_cast<size_t>(limit));
+    const bool more = trim_page(rows, limit);
     Value list = Value::list();
     for (const auto& r : rows) {
       Value v = Value::map();
@@ -488,7 +484,7 @@ Value Service::associate_phone_number_contact_flow(const RequestContext& ctx, co
     auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""), Access::FromReplica);
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     if (!claimed_to_instance(t, r, inst))
-      errors::raise(errors::kInvalidParameter, "The phone number is not claimed to instance " + inst.id);
+      errors::raise(errors::kResourceNotFound, "The phone number is not claimed to instance " + inst.id);
     if (status_of(r, ctx.now_ms) != "CLAIMED")
       errors::raise(errors::kInvalidParameter, "The phone number must be CLAIMED to be associated with a flow");
     auto flow = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));

@@ -106,6 +106,13 @@ void Service::set_quotas(const store::Scope& scope, const Value& changes) {
   });
 }
 
+void Service::put_input_tags(store::Txn& t, const std::string& arn, const Value* tags) {
+  if (!tags || !tags->is_map()) return;
+  store::TagMap m;
+  for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
+  t.put_tags(arn, m);
+}
+
 std::string Service::page_binding(const RequestContext& ctx, const std::string& filters) const {
   return ctx.account_id + "\n" + ctx.region + "\n" + ctx.operation + "\n" + filters;
 }

@@ -145,6 +145,15 @@ class Service {
   store::ContactFlowRecord require_flow(store::Txn& t, const RequestContext& ctx, const std::string& instance_id,
                                         const std::string& flow_id_or_arn);
   Value instance_value(const store::InstanceRecord& r, const RequestContext& ctx, bool summary) const;
+  // Cuts rows fetched with limit + 1 down to limit; true when another page follows.
+  template <class Row>
+  static bool trim_page(std::vector<Row>& rows, int limit) {
+    if (static_cast<int>(rows.size()) <= limit) return false;
+    rows.resize(static_cast<size_t>(limit));
+    return true;
+  }
+  // Stores the Tags (or tags) member of an input on a resource.
+  static void put_input_tags(store::Txn& t, const std::string& arn, const Value* tags);
   std::string page_binding(const RequestContext& ctx, const std::string& filters) const;
   std::string open_page_token(const RequestContext& ctx, const Value& in, const std::string& filters) const;
 

@@ -114,11 +114,7 @@ Value Service::create_traffic_distribution_group(const RequestContext& ctx, cons
     if (t.insert_traffic_distribution_group(g, gone_before(ctx.now_ms)) == store::Insert::Conflict)
       errors::raise(errors::kResourceConflict, "A traffic distribution group named " + g.name + " already exists.");
     const std::string group_arn = arn::traffic_distribution_group(g.region, g.account_id, g.id);
-    if (const Value* tags = in.find("Tags")) {
-      store::TagMap m;
-      for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
-      t.put_tags(group_arn, m);
-    }
+    put_input_tags(t, group_arn, in.find("Tags"));
     Value out = Value::map();
     out.set("Id", g.id);
     out.set("Arn", group_arn);
@@ -155,8 +151,7 @@ Value Service::list_traffic_distribution_groups(const RequestContext& ctx, const
     if (auto i = in.opt_string("InstanceId")) instance_id = require_instance(t, ctx, *i).id;
     const std::string after = open_page_token(ctx, in, instance_id);
     auto rows = t.traffic_distribution_groups(scope_of(ctx), instance_id, after, limit + 1, gone_before(ctx.now_ms));
-    const bool more = static_cast<int>(rows.size()) > limit;
-    if (more) rows.resize(static_cast<size_t>(limit));
+    const bool more = trim_page(rows, limit);
     Value list = Value::list();
     for (const auto& g : rows) {
       Value v = Value::map();

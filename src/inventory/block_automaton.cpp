@@ -1,4 +1,5 @@
 #include "inventory/block_automaton.hpp"
+#include "inventory/pow10.hpp"
 
 #include <stdexcept>
 #include <unordered_map>
@@ -7,22 +8,6 @@ namespace cl::inventory {
 
 namespace {
 
-constexpr uint64_t kPow10[] = {1ull,
-                               10ull,
-                               100ull,
-                               1000ull,
-                               10000ull,
-                               100000ull,
-                               1000000ull,
-                               10000000ull,
-                               100000000ull,
-                               1000000000ull,
-                               10000000000ull,
-                               100000000000ull,
-                               1000000000000ull,
-                               10000000000000ull,
-                               100000000000000ull,
-                               1000000000000000ull};
 
 struct SetHash {
   size_t operator()(const detail::DigitNfa::StateSet& s) const noexcept {

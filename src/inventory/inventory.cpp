@@ -1,4 +1,5 @@
 #include "inventory/inventory.hpp"
+#include "inventory/pow10.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -14,22 +15,6 @@ namespace cl::inventory {
 
 namespace {
 
-constexpr uint64_t kPow10[] = {1ull,
-                               10ull,
-                               100ull,
-                               1000ull,
-                               10000ull,
-                               100000ull,
-                               1000000ull,
-                               10000000ull,
-                               100000000ull,
-                               1000000000ull,
-                               10000000000ull,
-                               100000000000ull,
-                               1000000000000ull,
-                               10000000000000ull,
-                               100000000000000ull,
-                               1000000000000000ull};
 
 // A number as an integer key: (count of digits << 50) | value of the digits (at most 15 < 2^50).
 constexpr int kValueBits = 50;

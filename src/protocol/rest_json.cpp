@@ -120,19 +120,12 @@ struct QueryPair {
 
 std::vector<QueryPair> parse_query(std::string_view raw) {
   std::vector<QueryPair> out;
-  size_t pos = 0;
-  while (pos < raw.size()) {
-    size_t amp = raw.find('&', pos);
-    if (amp == std::string_view::npos) amp = raw.size();
-    std::string_view part = raw.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (part.empty()) continue;
-    size_t eq = part.find('=');
-    auto name = percent::decode(part.substr(0, eq));
-    auto value = percent::decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
-    if (!name || !value) serialization_error("Malformed percent-encoding in the query string");
-    out.push_back({std::move(*name), std::move(*value)});
-  }
+  percent::for_each_query_part(raw, [&](std::string_view name, std::string_view value) {
+    auto n = percent::decode(name);
+    auto v = percent::decode(value);
+    if (!n || !v) serialization_error("Malformed percent-encoding in the query string");
+    out.push_back({std::move(*n), std::move(*v)});
+  });
   return out;
 }
 

@@ -12,12 +12,12 @@ namespace cl::store {
 namespace {
 
 struct SqliteMemory {
-  static std::unique_ptr<Store> open() { return open_sqlite({"", true}); }
+  static std::unique_ptr<Store> open() { return open_sqlite(SqliteOptions::memory()); }
 };
 struct SqliteFile {
   static std::unique_ptr<Store> open() {
     auto dir = std::filesystem::temp_directory_path() / ("cl-store-" + random_uuid());
-    return open_sqlite({dir.string(), false});
+    return open_sqlite(SqliteOptions::on_disk(dir.string()));
   }
 };
 
@@ -137,10 +137,10 @@ TYPED_TEST(StoreTest, ResetWipesEverything) {
 TEST(SqliteDurability, AcknowledgedWritesSurviveReopening) {
   auto dir = (std::filesystem::temp_directory_path() / ("cl-durable-" + random_uuid())).string();
   {
-    auto s = open_sqlite({dir, false});
+    auto s = open_sqlite(SqliteOptions::on_disk(dir));
     s->write([](Txn& t) { t.put_setting("durable", "yes"); });
   }
-  auto s = open_sqlite({dir, false});
+  auto s = open_sqlite(SqliteOptions::on_disk(dir));
   s->read([](Txn& t) { EXPECT_EQ(t.setting("durable"), std::optional<std::string>("yes")); });
 }
 
