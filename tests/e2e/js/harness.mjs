@@ -32,8 +32,9 @@ export const serviceRoleRe = (account) =>
   );
 
 export class Server {
-  constructor({ credentials = null, auth = 'verify', transientDelay = '60s' } = {}) {
-    Object.assign(this, { credentials, auth, transientDelay });
+  // extraArgs: more `serve` flags, e.g. ['--throttle', 'aws'].
+  constructor({ credentials = null, auth = 'verify', transientDelay = '60s', extraArgs = [] } = {}) {
+    Object.assign(this, { credentials, auth, transientDelay, extraArgs });
     this.output = '';
   }
 
@@ -55,6 +56,7 @@ export class Server {
       writeFileSync(file, JSON.stringify({ credentials: this.credentials }));
       args.push('--credentials', file);
     }
+    args.push(...this.extraArgs);
     this.proc = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc.stderr.on('data', (d) => { this.output += d; });
     this.port = await new Promise((resolve, reject) => {

@@ -64,8 +64,10 @@ def write_credentials(directory, credentials):
 class Server:
     """One connect-local process. Use start()/stop() or as a context manager."""
 
-    def __init__(self, credentials=None, auth="verify", transient_delay="60s", extra_args=()):
+    def __init__(self, credentials=None, auth="verify", transient_delay="60s", extra_args=(), data_dir=None):
+        """data_dir: a SQLite data directory (kept across restarts) instead of --in-memory."""
         self.credentials = credentials
+        self.data_dir = data_dir
         self.auth = auth
         self.transient_delay = transient_delay
         self.extra_args = list(extra_args)
@@ -86,7 +88,8 @@ class Server:
                 f"connect-local binary not found at {BINARY}: build it "
                 "(cmake --preset release && cmake --build build --target connect-local) or set CL_BINARY")
         self.tmp = tempfile.TemporaryDirectory(prefix="cl-e2e-")
-        args = [BINARY, "serve", "--host", "127.0.0.1", "--port", "0", "--in-memory",
+        store = ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
+        args = [BINARY, "serve", "--host", "127.0.0.1", "--port", "0", *store,
                 "--auth", self.auth, "--transient-delay", self.transient_delay]
         if self.credentials is not None:
             args += ["--credentials", write_credentials(self.tmp.name, self.credentials)]
@@ -179,6 +182,28 @@ class Server:
     def set_quotas(self, account_id=DEFAULT_ACCOUNT, region=REGION, **quotas):
         return self.admin("PUT", "quotas", {"account_id": account_id, "region": region, **quotas})
 
+    def raw_request(self, method, path, body=b"", key=DEFAULT_KEY, secret=DEFAULT_SECRET, region=REGION,
+                    content_type="application/json"):
+        """Sends `body` (bytes, as given) SigV4-signed by botocore's signer; returns (status, headers, parsed body).
+
+        For what an SDK never sends (malformed JSON, wrong member types) but a server must answer cleanly."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        req = AWSRequest(method=method, url=self.endpoint + path, data=body,
+                         headers={"Content-Type": content_type} if body else {})
+        SigV4Auth(Credentials(key, secret), "connect", region).add_auth(req)
+        prepared = req.prepare()
+        http_req = urllib.request.Request(prepared.url, data=body or None, headers=dict(prepared.headers.items()),
+                                          method=method)
+        try:
+            with urllib.request.urlopen(http_req, timeout=10) as resp:
+                status, headers, payload = resp.status, dict(resp.headers.items()), resp.read()
+        except urllib.error.HTTPError as e:
+            status, headers, payload = e.code, dict(e.headers.items()), e.read()
+        headers = {k.lower(): v for k, v in headers.items()}
+        return status, headers, json.loads(payload) if payload else {}
+
     # ---- boto3 ----
     def client(self, key=DEFAULT_KEY, secret=DEFAULT_SECRET, region=REGION, token=None, validate=True, **config):
         """A boto3 Connect client with retries off; validate=False disables client-side param validation.
@@ -209,12 +234,14 @@ class ServerTestCase(unittest.TestCase):
     credentials = None  # None: the default test/test credential
     auth = "verify"
     transient_delay = "60s"
+    extra_args = ()  # more `serve` flags, e.g. ("--throttle", "aws")
     reset_between_tests = True
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = Server(credentials=cls.credentials, auth=cls.auth, transient_delay=cls.transient_delay).start()
+        cls.server = Server(credentials=cls.credentials, auth=cls.auth, transient_delay=cls.transient_delay,
+                            extra_args=cls.extra_args).start()
 
     @classmethod
     def tearDownClass(cls):
