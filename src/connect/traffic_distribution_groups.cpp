@@ -48,14 +48,15 @@ store::TrafficDistributionGroupRecord Service::require_group(store::Txn& t, cons
     id = a->resource.substr(kGroupPrefix.size());
     region = a->region;
   }
+  if (region != ctx.region && access == Access::Home)
+    errors::raise(errors::kInvalidParameter,
+                  "The endpoint you are calling is not in the same Region where the traffic distribution group was created");
   auto g = t.traffic_distribution_group({ctx.account_id, region}, id);
   if (!g || (g->deleted_ms && *g->deleted_ms < gone_before(ctx.now_ms))) group_not_found(id_or_arn);
   if (region != ctx.region) {
+    // Only the replica region of the group's instance sees it from outside its home region.
     auto source = t.instance({ctx.account_id, region}, g->instance_id);
     if (!source || source->replica_region != ctx.region) group_not_found(id_or_arn);
-    if (access == Access::Home)
-      errors::raise(errors::kInvalidParameter,
-                    "The endpoint you are calling is not in the same Region where the traffic distribution group was created");
   }
   return *g;
 }
@@ -194,8 +195,8 @@ Value Service::delete_traffic_distribution_group(const RequestContext& ctx, cons
                                       " phone numbers claimed to it; release them first.",
                                   fields, 0});
     }
+    // The group keeps its tags while PENDING_DELETION; the store drops them with the group.
     t.mark_traffic_distribution_group_deleted(scope_of(ctx), g.id, ctx.now_ms);
-    t.delete_all_tags(group_arn);
   });
   return Value::map();
 }

@@ -55,6 +55,10 @@ constexpr const char* kSetReplicaRegion =
 #define CL_TDG_COLUMNS "account_id, region, id, instance_id, name, description, is_default, created_ms, deleted_ms"
 constexpr const char* kSelectTdg =
     "SELECT " CL_TDG_COLUMNS " FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 AND id = ?3";
+constexpr const char* kPurgeGoneTdgTags =
+    "DELETE FROM tags WHERE resource_arn IN (SELECT 'arn:aws:connect:' || region || ':' || account_id || "
+    "':traffic-distribution-group/' || id FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 "
+    "AND deleted_ms IS NOT NULL AND deleted_ms < ?3)";
 constexpr const char* kPurgeGoneTdgs =
     "DELETE FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 AND deleted_ms IS NOT NULL "
     "AND deleted_ms < ?3";
@@ -320,8 +324,8 @@ class SqliteTxn final : public Txn {
     return tdg_row(s);
   }
   Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& r, Millis gone_before_ms) override {
-    {
-      Stmt purge(c_, sql::kPurgeGoneTdgs);
+    for (const char* purge_sql : {sql::kPurgeGoneTdgTags, sql::kPurgeGoneTdgs}) {
+      Stmt purge(c_, purge_sql);
       purge.bind(1, r.account_id).bind(2, r.region).bind(3, gone_before_ms);
       purge.step();
     }
