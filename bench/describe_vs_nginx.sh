@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# DescribeInstance (SigV4-signed, verified on every request, keep-alive) against nginx serving a
-# static file of the same size, same machine, same load generator, same run.
+# DescribeInstance and DescribePhoneNumber (SigV4-signed, verified on every request, keep-alive)
+# against nginx serving a static file of the same size, same machine, same load generator, same run.
 # Usage: bench/describe_vs_nginx.sh [duration=10s] [connections=32]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,35 +14,30 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 port=$(free_port)
-"$bin" serve --port "$port" --in-memory --transient-delay 0 --threads 2 --log-level warn >"$work/server.log" 2>&1 &
+"$bin" serve --port "$port" --data-dir "$work/data" --transient-delay 0 --threads 2 --log-level warn >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/_connect-local/health" >/dev/null && break; sleep 0.1; done
 endpoint="http://127.0.0.1:$port"
 
-instance_id=$(python3 - "$endpoint" <<'PY'
+read -r instance_id phone_id < <(python3 - "$endpoint" <<'PY'
 import sys, boto3
 from botocore.config import Config
 c = boto3.client("connect", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
                  aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
 r = c.create_instance(IdentityManagementType="CONNECT_MANAGED", InstanceAlias="bench", InboundCallsEnabled=True,
                       OutboundCallsEnabled=True, Tags={"team": "bench"})
-print(r["Id"])
+n = c.search_available_phone_numbers(InstanceId=r["Id"], PhoneNumberCountryCode="US", PhoneNumberType="DID",
+                                     MaxResults=1)["AvailableNumbersList"][0]["PhoneNumber"]
+p = c.claim_phone_number(InstanceId=r["Id"], PhoneNumber=n, PhoneNumberDescription="bench", Tags={"team": "bench"})
+print(r["Id"], p["PhoneNumberId"])
 PY
 )
-python3 bench/sign_request.py --endpoint "$endpoint" --path "/instance/$instance_id" >"$work/describe.lua"
-body_size=$(curl -s -o "$work/body.json" -w '%{size_download}' -H "@"<(python3 - "$work/describe.lua" <<'PY'
-import re, sys
-for k, v in re.findall(r'wrk.headers\["(.*?)"\] = "(.*?)"', open(sys.argv[1]).read()):
-    if k.lower() != "host": print(f"{k}: {v}")
-PY
-) "$endpoint/instance/$instance_id")
-grep -q '"Instance"' "$work/body.json" || { echo "DescribeInstance failed: $(cat "$work/body.json")"; exit 1; }
 
-# nginx with the same body size, two workers (one per core, as connect-local's two I/O threads).
+# nginx, two workers (one per core, as connect-local's two I/O threads), serving files of the sizes
+# of the two responses.
 nport=$(free_port)
 mkdir -p "$work/www" "$work/nginx"
-head -c "$body_size" /dev/zero | tr '\0' 'x' >"$work/www/describe.json"
-chmod 755 "$work" "$work/www"; chmod 644 "$work/www/describe.json"  # nginx workers run unprivileged
+chmod 755 "$work" "$work/www"  # nginx workers run unprivileged
 cat >"$work/nginx.conf" <<NGINX
 worker_processes 2;
 pid $work/nginx/nginx.pid;
@@ -59,18 +54,36 @@ http {
 NGINX
 nginx -c "$work/nginx.conf" -p "$work" &
 nginx_pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$nport/describe.json" >/dev/null && break; sleep 0.1; done
 
 run_wrk() { wrk -t2 -c"$connections" -d"$duration" --latency "$@"; }
-echo "== connect-local DescribeInstance (body $body_size bytes, $connections connections, $duration)"
-run_wrk -s "$work/describe.lua" "$endpoint" | tee "$work/cl.txt"
-echo "== nginx static file ($body_size bytes)"
-run_wrk "http://127.0.0.1:$nport/describe.json" | tee "$work/ng.txt"
-for f in cl ng; do grep -q "Non-2xx" "$work/$f.txt" && { echo "$f answered non-2xx responses"; exit 1; }; done
-python3 - "$work/cl.txt" "$work/ng.txt" <<'PY'
+compare() {  # name path
+  local name=$1 path=$2
+  python3 bench/sign_request.py --endpoint "$endpoint" --path "$path" >"$work/$name.lua"
+  local size
+  size=$(curl -s -o "$work/$name.body" -w '%{size_download}' -H "@"<(python3 - "$work/$name.lua" <<'PY'
+import re, sys
+for k, v in re.findall(r'wrk.headers\["(.*?)"\] = "(.*?)"', open(sys.argv[1]).read()):
+    if k.lower() != "host": print(f"{k}: {v}")
+PY
+) "$endpoint$path")
+  grep -q '"Arn"\|"PhoneNumberArn"' "$work/$name.body" || { echo "$name failed: $(cat "$work/$name.body")"; exit 1; }
+  head -c "$size" /dev/zero | tr '\0' 'x' >"$work/www/$name.json"
+  chmod 644 "$work/www/$name.json"
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$nport/$name.json" >/dev/null && break; sleep 0.1; done
+  echo "== connect-local $name (body $size bytes, $connections connections, $duration)"
+  run_wrk -s "$work/$name.lua" "$endpoint" | tee "$work/$name.cl.txt"
+  echo "== nginx static file ($size bytes)"
+  run_wrk "http://127.0.0.1:$nport/$name.json" | tee "$work/$name.ng.txt"
+  for f in cl ng; do grep -q "Non-2xx" "$work/$name.$f.txt" && { echo "$name: $f answered non-2xx responses"; exit 1; }; done
+  python3 - "$name" "$work/$name.cl.txt" "$work/$name.ng.txt" <<'PY'
 import re, sys
 def rps(f): return float(re.search(r"Requests/sec:\s+([\d.]+)", open(f).read()).group(1))
 def p99(f): return re.search(r"^\s+99%\s+(\S+)", open(f).read(), re.M).group(1)
-cl, ng = rps(sys.argv[1]), rps(sys.argv[2])
-print(f"\nconnect-local {cl:,.0f} req/s (p99 {p99(sys.argv[1])}), nginx {ng:,.0f} req/s (p99 {p99(sys.argv[2])}), ratio {cl/ng:.2f}")
+name, cl, ng = sys.argv[1], sys.argv[2], sys.argv[3]
+print(f"\n{name}: connect-local {rps(cl):,.0f} req/s (p99 {p99(cl)}), nginx {rps(ng):,.0f} req/s (p99 {p99(ng)}), "
+      f"ratio {rps(cl)/rps(ng):.2f}\n")
 PY
+}
+
+compare DescribeInstance "/instance/$instance_id"
+compare DescribePhoneNumber "/phone-number/$phone_id"

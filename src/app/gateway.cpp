@@ -62,7 +62,7 @@ http::Response Gateway::error(const AwsError& e, const std::string& request_id) 
 
 void Gateway::handle(http::Request&& request, http::Responder respond) {
   const auto started = std::chrono::steady_clock::now();
-  std::string request_id = random_uuid();
+  std::string request_id = fast_uuid();
   if (admin::Admin::handles(request.raw_path())) {
     workers_.post([this, req = std::move(request), respond = std::move(respond), request_id]() mutable {
       http::Response r = admin_.handle(req);

@@ -1,6 +1,8 @@
 #include "common/ids.hpp"
 
 #include <cctype>
+#include <cstring>
+#include <random>
 
 #include "common/crypto.hpp"
 
@@ -9,6 +11,22 @@ namespace cl {
 std::string random_uuid() {
   unsigned char b[16];
   crypto::random_bytes(b, sizeof b);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  std::string h = crypto::hex(b, sizeof b);
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+}
+
+std::string fast_uuid() {
+  thread_local std::mt19937_64 rng = [] {
+    uint64_t seed = 0;
+    crypto::random_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
+    return std::mt19937_64(seed);
+  }();
+  unsigned char b[16];
+  const uint64_t hi = rng(), lo = rng();
+  std::memcpy(b, &hi, 8);
+  std::memcpy(b + 8, &lo, 8);
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   std::string h = crypto::hex(b, sizeof b);

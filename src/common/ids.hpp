@@ -17,6 +17,8 @@ class RandomIdGenerator final : public IdGenerator {
 };
 
 std::string random_uuid();
+// A UUID v4 from a per-thread generator seeded from the OS: unique, cheap, not secret (request ids).
+std::string fast_uuid();
 bool is_uuid(std::string_view s);  // any lower-case-or-upper-case 8-4-4-4-12 hex form
 bool is_lower_uuid(std::string_view s);
 // Random alphanumerics (A-Z, a-z, 0-9) of the given length.

@@ -31,15 +31,28 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
 }
 
 Metrics::Operation& Metrics::operation(const std::string& name) {
+  // Operations are never removed, so each thread remembers the ones it has seen.
+  thread_local const Metrics* cached_for = nullptr;
+  thread_local std::map<std::string, Operation*, std::less<>> cache;
+  if (cached_for != this) {
+    cache.clear();
+    cached_for = this;
+  }
+  if (auto it = cache.find(name); it != cache.end()) return *it->second;
   std::lock_guard lk(mu_);
   auto& slot = operations_[name];
   if (!slot) slot = std::make_unique<Operation>();
+  cache.emplace(name, slot.get());
   return *slot;
 }
 
 void Metrics::record_request(const std::string& op_name, const std::string& code, double seconds) {
   Operation& op = operation(op_name);
   op.latency.observe(seconds);
+  if (code == "OK") {
+    op.ok.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   std::lock_guard lk(op.mu);
   auto& counter = op.codes[code];
   if (!counter) counter = std::make_unique<std::atomic<uint64_t>>(0);
@@ -60,8 +73,10 @@ std::string Metrics::render() const {
   std::lock_guard lk(mu_);
   for (const auto& [name, op] : operations_) {
     std::lock_guard olk(op->mu);
-    for (const auto& [code, n] : op->codes) {
-      uint64_t v = n->load();
+    std::map<std::string, uint64_t> counts;
+    if (uint64_t ok = op->ok.load()) counts["OK"] = ok;
+    for (const auto& [code, n] : op->codes) counts[code] = n->load();
+    for (const auto& [code, v] : counts) {
       out += "connect_local_requests_total{operation=\"" + name + "\",code=\"" + code + "\"} " + std::to_string(v) + "\n";
       if (code == "OK" && (name == "ClaimPhoneNumber" || name == "ImportPhoneNumber")) claims += v;
       if (code == "OK" && name == "ReleasePhoneNumber") releases += v;

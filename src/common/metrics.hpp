@@ -36,8 +36,9 @@ class Metrics {
  private:
   struct Operation {
     Histogram latency;
+    std::atomic<uint64_t> ok{0};  // the common case, without a lock
     std::mutex mu;
-    std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> codes;
+    std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> codes;  // error codes
   };
   Operation& operation(const std::string& name);
   mutable std::mutex mu_;

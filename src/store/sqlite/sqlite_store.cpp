@@ -3,6 +3,7 @@
 // connections for snapshots.
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -157,10 +158,23 @@ constexpr const char* kListTables =
   throw StoreFailure("sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
 }
 
+// Process-wide SQLite settings, applied once before the first connection: no memory statistics
+// (they take a global mutex on every allocation) and no per-connection mutexes (each connection is
+// used by one thread at a time).
+void configure_sqlite_once() {
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    return true;
+  }();
+  (void)configured;
+}
+
 // One connection with its prepared statements.
 class Connection {
  public:
   Connection(const std::string& uri, bool writer) {
+    configure_sqlite_once();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr) != SQLITE_OK) fail(db_, "open " + uri);
     sqlite3_busy_timeout(db_, 10000);
@@ -184,6 +198,14 @@ class Connection {
       sqlite3_free(err);
       throw StoreFailure(std::string("sqlite: ") + text + ": " + msg);
     }
+  }
+
+  // Runs a statement without parameters through the prepared-statement cache.
+  void run(const char* text) {
+    sqlite3_stmt* st = prepare(text);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) fail(db_, text);
   }
 
   sqlite3_stmt* prepare(const char* text) {
@@ -623,6 +645,11 @@ class SqliteTxn final : public Txn {
   Connection& c_;
 };
 
+uint64_t next_store_id() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1);
+}
+
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const SqliteOptions& o) : max_batch_(o.max_batch), on_commit_(o.on_commit) {
@@ -661,21 +688,16 @@ class SqliteStore final : public Store {
   }
 
   void read(const std::function<void(Txn&)>& fn) override {
-    auto conn = checkout();
-    struct Return {
-      SqliteStore* self;
-      std::unique_ptr<Connection>& c;
-      ~Return() { self->checkin(std::move(c)); }
-    } ret{this, conn};
-    conn->exec(sql::kBegin);
+    Connection* conn = reader();
+    conn->run(sql::kBegin);
     try {
       SqliteTxn txn(*conn);
       fn(txn);
     } catch (...) {
-      conn->exec(sql::kRollback);
+      conn->run(sql::kRollback);
       throw;
     }
-    conn->exec(sql::kCommit);
+    conn->run(sql::kCommit);
   }
 
   void reset() override {
@@ -722,20 +744,16 @@ class SqliteStore final : public Store {
     }
   }
 
-  std::unique_ptr<Connection> checkout() {
-    {
-      std::lock_guard lk(pool_mu_);
-      if (!pool_.empty()) {
-        auto c = std::move(pool_.back());
-        pool_.pop_back();
-        return c;
-      }
+  // Each thread keeps one read connection to the store it last read from: reads take no lock of
+  // ours. Store ids are never reused, so a connection is never used with another store.
+  Connection* reader() {
+    thread_local uint64_t store_id = 0;
+    thread_local std::unique_ptr<Connection> conn;
+    if (store_id != id_ || !conn) {
+      conn = std::make_unique<Connection>(uri_, false);
+      store_id = id_;
     }
-    return std::make_unique<Connection>(uri_, false);
-  }
-  void checkin(std::unique_ptr<Connection> c) {
-    std::lock_guard lk(pool_mu_);
-    if (pool_.size() < 64) pool_.push_back(std::move(c));
+    return conn.get();
   }
 
   void writer_loop() {
@@ -756,20 +774,20 @@ class SqliteStore final : public Store {
       std::exception_ptr commit_error;
       const auto started = std::chrono::steady_clock::now();
       try {
-        c.exec(sql::kBeginImmediate);
+        c.run(sql::kBeginImmediate);
         for (size_t i = 0; i < batch.size(); ++i) {
-          c.exec(sql::kSavepoint);
+          c.run(sql::kSavepoint);
           try {
             SqliteTxn txn(c);
             (*batch[i]->fn)(txn);
-            c.exec(sql::kRelease);
+            c.run(sql::kRelease);
           } catch (...) {
             outcomes[i] = std::current_exception();
-            c.exec(sql::kRollbackToSavepoint);
-            c.exec(sql::kRelease);
+            c.run(sql::kRollbackToSavepoint);
+            c.run(sql::kRelease);
           }
         }
-        c.exec(sql::kCommit);
+        c.run(sql::kCommit);
         if (on_commit_)
           on_commit_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), batch.size());
       } catch (...) {
@@ -800,8 +818,7 @@ class SqliteStore final : public Store {
   std::deque<Job*> queue_;
   bool stopping_ = false;
   std::thread writer_;
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<Connection>> pool_;
+  const uint64_t id_ = next_store_id();
 };
 
 }  // namespace
