@@ -57,6 +57,19 @@ std::string join(const std::vector<std::string>& items) {
   return s;
 }
 
+// Until when a new claim holds its number: for good, or 24 hours past a FAILED settlement.
+Millis claim_hold_until(const store::PhoneNumberRecord& r) {
+  return r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely;
+}
+
+// {PhoneNumberId, PhoneNumberArn}: the output of Claim, Import and Update.
+Value number_reference(const store::PhoneNumberRecord& r) {
+  Value v = Value::map();
+  v.set("PhoneNumberId", r.id);
+  v.set("PhoneNumberArn", arn::phone_number(r.region, r.account_id, r.id));
+  return v;
+}
+
 void check_claim_token(const Value& in) {
   // ClaimPhoneNumber documents its token as a lower-case UUID (Terraform generates one for that reason).
   auto token = in.opt_string("ClientToken");
@@ -217,7 +230,7 @@ store::PhoneNumberRecord Service::record_claim(store::Txn& t, const RequestConte
   r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
   r.failed_message = failure_for(t, ctx, target, number, q);
   t.purge_vanished(number, ctx.now_ms);
-  if (!t.take_hold(number, r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely, r.id, ctx.now_ms))
+  if (!t.take_hold(number, claim_hold_until(r), r.id, ctx.now_ms))
     not_available(number);
   t.insert_phone_number(r);
   put_input_tags(t, arn::phone_number(r.region, r.account_id, r.id), in.find("Tags"));
@@ -266,11 +279,8 @@ Value Service::claim_phone_number(const RequestContext& ctx, const Value& in) {
     // A UIFN block ("*") serves every country; its numbers are reported under US.
     const std::string country = block->spec.country == "*" ? "US" : block->spec.country;
     auto r = record_claim(t, ctx, target, number, country, block->spec.type, in);
-    hold_until = r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely;
-    Value v = Value::map();
-    v.set("PhoneNumberId", r.id);
-    v.set("PhoneNumberArn", arn::phone_number(r.region, r.account_id, r.id));
-    return v;
+    hold_until = claim_hold_until(r);
+    return number_reference(r);
   });
   if (hold_until) inventory_.hold(number, hold_until);
   return out;
@@ -296,11 +306,8 @@ Value Service::import_phone_number(const RequestContext& ctx, const Value& in) {
     const Target target = resolve_target(t, ctx, in);
     auto r = record_claim(t, ctx, target, ext->number, ext->country, ext->type, in);
     number = r.number;
-    hold_until = r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely;
-    Value v = Value::map();
-    v.set("PhoneNumberId", r.id);
-    v.set("PhoneNumberArn", arn::phone_number(r.region, r.account_id, r.id));
-    return v;
+    hold_until = claim_hold_until(r);
+    return number_reference(r);
   });
   if (hold_until) inventory_.hold(number, hold_until);
   return out;
@@ -458,10 +465,7 @@ Value Service::update_phone_number(const RequestContext& ctx, const Value& in) {
     r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
     r.flow_arn.reset();  // a move never carries the flow association
     t.update_phone_number(r);
-    Value v = Value::map();
-    v.set("PhoneNumberId", r.id);
-    v.set("PhoneNumberArn", arn::phone_number(r.region, r.account_id, r.id));
-    return v;
+    return number_reference(r);
   });
 }
 

@@ -264,6 +264,10 @@ class Stmt {
     return text(col);
   }
   int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
+  std::optional<int64_t> opt_integer(int col) const {
+    if (sqlite3_column_type(st_, col) == SQLITE_NULL) return std::nullopt;
+    return integer(col);
+  }
 
  private:
   Connection& c_;
@@ -336,7 +340,7 @@ class SqliteTxn final : public Txn {
     r.description = s.opt_text(5);
     r.is_default = s.integer(6) != 0;
     r.created_ms = s.integer(7);
-    if (auto d = s.opt_text(8)) r.deleted_ms = s.integer(8);
+    r.deleted_ms = s.opt_integer(8);
     return r;
   }
   std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc, const std::string& id) override {
