@@ -479,6 +479,18 @@ describe('phone numbers', () => {
     await f.settle();
     assert.deepEqual(await f.status(bad.PhoneNumberId), { Status: 'FAILED', Message: 'carrier rejected' });
   });
+
+  it('an SDK retry after a 500 that followed the commit claims once', async () => {
+    const number = await f.first();
+    await server.admin('POST', 'faults', { operation: 'ClaimPhoneNumber', error_code: 'InternalServiceException',
+      message: 'lost', after_commit: true, times: 1 });
+    // The SDK's default retries, with the ClientToken it generated for the first attempt.
+    const retrying = server.client({ maxAttempts: 3 });
+    const out = await f.claim(number, { client: retrying });
+    assert.equal(out.$metadata.attempts, 2);
+    assert.deepEqual(await f.v2(), [number]);
+    assert.equal((await f.describe(out.PhoneNumberId)).PhoneNumber, number);
+  });
 });
 
 describe('phone numbers under --throttle aws', () => {

@@ -9,7 +9,9 @@ import threading
 import time
 import unittest
 
+import boto3
 import botocore
+from botocore.config import Config
 
 from harness import DEFAULT_ACCOUNT, REGION, UUID4_RE, Server, instance_arn
 from phone_base import (DAY, PHONE_ARN_RE, QUOTA_FAILURE, SETTLE_SECONDS, PhoneNumberTestCase, phone_arn,
@@ -684,6 +686,32 @@ class FaultRulesTest(PhoneNumberTestCase):
         self.assertEqual(self.status(out["PhoneNumberId"]), {"Status": "IN_PROGRESS"})
         self.settle()
         self.assertEqual(self.status(out["PhoneNumberId"]), {"Status": "FAILED", "Message": "carrier rejected"})
+
+
+class RetryAfterLostResponseTest(PhoneNumberTestCase):
+    """The claim is made but the 200 is lost (a 500 after the commit): the SDK's own retry, with the
+    ClientToken it generated, gets the first response back and nothing is claimed twice."""
+
+    def test_sdk_retry_after_a_500_claims_once(self):
+        number = self.first_available()
+        self.server.admin("POST", "faults", {"operation": "ClaimPhoneNumber", "error_code": "InternalServiceException",
+                                             "message": "lost", "after_commit": True, "times": 1})
+        retrying = boto3.client("connect", endpoint_url=self.server.endpoint, region_name=REGION,
+                                aws_access_key_id="test", aws_secret_access_key="test",
+                                config=Config(retries={"total_max_attempts": 3, "mode": "standard"}))
+        out = retrying.claim_phone_number(PhoneNumber=number, TargetArn=self.target)
+        self.assertEqual(out["ResponseMetadata"]["RetryAttempts"], 1)
+        listed = self.v2_numbers()
+        self.assertEqual(listed, [number])
+        self.assertEqual(self.describe(out["PhoneNumberId"])["PhoneNumber"], number)
+
+    def test_without_retries_the_error_is_seen_but_the_claim_stands(self):
+        number = self.first_available()
+        self.server.admin("POST", "faults", {"operation": "ClaimPhoneNumber", "error_code": "InternalServiceException",
+                                             "message": "lost", "after_commit": True, "times": 1})
+        with self.assertAwsError("InternalServiceException", 500):
+            self.claim(number)
+        self.assertEqual(self.v2_numbers(), [number])
 
 
 class DefaultPageSizesTest(PhoneNumberTestCase):
