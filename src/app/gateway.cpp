@@ -96,36 +96,66 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     return;
   }
   ctx.request_id = std::move(request_id);
-  auto run = [this, ctx = std::move(ctx), input = std::move(input), op, respond = std::move(respond), started]() mutable {
-    ctx.now_ms = clock_.now_ms();
+  // One request in flight: built on the I/O thread, finished wherever the domain call completes.
+  struct Call {
+    RequestContext ctx;
+    Value input;
+    const protocol::Operation* op;
+    http::Responder respond;
+    std::chrono::steady_clock::time_point started;
+    Value output;
+  };
+  auto call = std::make_shared<Call>(Call{std::move(ctx), std::move(input), op, std::move(respond), started, {}});
+  auto run = [this, call] {
+    call->ctx.now_ms = clock_.now_ms();
+    call->output = service_.call(call->ctx, call->input);
+  };
+  auto finish = [this, call](std::exception_ptr failure) {
+    const RequestContext& c = call->ctx;
     http::Response r;
     std::string code = "OK";
     try {
-      Value out = service_.call(ctx, input);
+      if (failure) std::rethrow_exception(failure);
       // A lost response: the change is made, the client sees an error and retries.
-      if (auto injected = faults_.injected_error(ctx.operation, input.string_or("PhoneNumber", ""), true))
+      if (auto injected = faults_.injected_error(c.operation, call->input.string_or("PhoneNumber", ""), true))
         throw AwsException(*injected);
-      r.body = protocol::serialize_output(op->output, out);
+      r.body = protocol::serialize_output(call->op->output, call->output);
       r.set_header("Content-Type", "application/json");
-      r.set_header(kRequestIdHeader, ctx.request_id);
+      r.set_header(kRequestIdHeader, c.request_id);
     } catch (const AwsException& e) {
       code = e.error().code;
-      r = error(e.error(), ctx.request_id);
+      r = error(e.error(), c.request_id);
     } catch (const std::exception& e) {
       code = errors::kInternalService;
-      spdlog::error("{} {} failed: {}", ctx.request_id, ctx.operation, e.what());
-      r = error(AwsError{errors::kInternalService, "An internal error occurred. Request id: " + ctx.request_id, {}, 0},
-                ctx.request_id);
+      spdlog::error("{} {} failed: {}", c.request_id, c.operation, e.what());
+      r = error(AwsError{errors::kInternalService, "An internal error occurred. Request id: " + c.request_id, {}, 0},
+                c.request_id);
     }
-    spdlog::debug("{} {} -> {}", ctx.request_id, ctx.operation, r.status);
-    metrics_.record_request(ctx.operation, code, seconds_since(started));
-    respond(std::move(r));
+    spdlog::debug("{} {} -> {}", c.request_id, c.operation, r.status);
+    metrics_.record_request(c.operation, code, seconds_since(call->started));
+    call->respond(std::move(r));
   };
-  // Local reads are cheaper than the hop to a worker; everything that may wait goes to the pool.
-  if (service_.local_reads() && service_.read_only(op->name))
-    run();
-  else
-    workers_.post(std::move(run));
+  auto run_and_finish = [run, finish] {
+    std::exception_ptr failure;
+    try {
+      run();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    finish(failure);
+  };
+  if (!service_.read_only(op->name)) {
+    // Writes run where the store writes and answer once durable: no thread waits for the commit.
+    try {
+      service_.submit(run, finish);
+    } catch (...) {
+      finish(std::current_exception());
+    }
+  } else if (service_.local_reads()) {
+    run_and_finish();  // local reads are cheaper than the hop to a worker
+  } else {
+    workers_.post(run_and_finish);
+  }
 }
 
 }  // namespace cl::app

@@ -142,9 +142,7 @@ Value Service::list_instances(const RequestContext& ctx, const Value& in) {
 }
 
 Value Service::delete_instance(const RequestContext& ctx, const Value& in) {
-  std::vector<std::string> released;
-  Millis cooldown_until = 0;
-  Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
+  return idempotent_write(ctx, in, [&](store::Txn& t) {
     auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
     const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
     if (r.replica_region)
@@ -163,11 +161,7 @@ Value Service::delete_instance(const RequestContext& ctx, const Value& in) {
     }
     // Deleting an instance releases its numbers: cooldown and the claim-release rule apply.
     const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
-    for (const auto& number : t.target_numbers(instance_arn)) {
-      release_in(t, ctx, number, q);
-      released.push_back(number.number);
-    }
-    cooldown_until = ctx.now_ms + q.cooldown_days * 24LL * 3600 * 1000;
+    for (const auto& number : t.target_numbers(instance_arn)) release_in(t, ctx, number, q);
     for (const auto& f : t.contact_flows(scope_of(ctx), r.id, {}, "", INT32_MAX))
       t.delete_all_tags(arn::contact_flow(f.region, f.account_id, f.instance_id, f.id));
     t.delete_contact_flows(scope_of(ctx), r.id);
@@ -175,8 +169,6 @@ Value Service::delete_instance(const RequestContext& ctx, const Value& in) {
     t.delete_all_tags(instance_arn);
     return Value::map();
   });
-  for (const auto& n : released) inventory_.hold(n, cooldown_until);
-  return out;
 }
 
 }  // namespace cl::connect

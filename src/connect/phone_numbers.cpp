@@ -232,6 +232,8 @@ store::PhoneNumberRecord Service::record_claim(store::Txn& t, const RequestConte
   t.purge_vanished(number, ctx.now_ms);
   if (!t.take_hold(number, claim_hold_until(r), r.id, ctx.now_ms))
     not_available(number);
+  // The search index learns of the hold once it is durable.
+  store_.after_commit([this, number, until = claim_hold_until(r)] { inventory_.hold(number, until); });
   t.insert_phone_number(r);
   put_input_tags(t, arn::phone_number(r.region, r.account_id, r.id), in.find("Tags"));
   return r;
@@ -240,8 +242,10 @@ store::PhoneNumberRecord Service::record_claim(store::Txn& t, const RequestConte
 void Service::release_in(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r, const Quotas& q) {
   t.delete_phone_number(r.id);
   t.delete_all_tags(arn::phone_number(r.region, r.account_id, r.id));
-  t.set_hold(r.number, ctx.now_ms + q.cooldown_days * kDayMs);
+  const Millis cooldown_until = ctx.now_ms + q.cooldown_days * kDayMs;
+  t.set_hold(r.number, cooldown_until);
   t.insert_release(scope_of(ctx), ctx.now_ms, r.number);
+  store_.after_commit([this, number = r.number, cooldown_until] { inventory_.hold(number, cooldown_until); });
 }
 
 Value Service::claimed_summary(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r) {
@@ -269,21 +273,16 @@ Value Service::claimed_summary(store::Txn& t, const RequestContext& ctx, const s
 Value Service::claim_phone_number(const RequestContext& ctx, const Value& in) {
   check_claim_token(in);
   const std::string number = in.string_or("PhoneNumber", "");
-  Millis hold_until = 0;
   // The number's block is looked up before the transaction: it needs no store and keeps the
   // single writer free of number-plan work.
   auto block = inventory_.block_of(number);
-  Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
+  return idempotent_write(ctx, in, [&](store::Txn& t) {
     const Target target = resolve_target(t, ctx, in);
     if (!block) not_available(number);
     // A UIFN block ("*") serves every country; its numbers are reported under US.
     const std::string country = block->spec.country == "*" ? "US" : block->spec.country;
-    auto r = record_claim(t, ctx, target, number, country, block->spec.type, in);
-    hold_until = claim_hold_until(r);
-    return number_reference(r);
+    return number_reference(record_claim(t, ctx, target, number, country, block->spec.type, in));
   });
-  if (hold_until) inventory_.hold(number, hold_until);
-  return out;
 }
 
 Value Service::import_phone_number(const RequestContext& ctx, const Value& in) {
@@ -296,21 +295,14 @@ Value Service::import_phone_number(const RequestContext& ctx, const Value& in) {
     errors::raise(errors::kInvalidParameter,
                   "SourcePhoneNumberArn must be an AWS End User Messaging phone number ARN "
                   "(arn:aws:sms-voice:<region>:<account>:phone-number/phone-<32 hex>): " + source);
-  std::string number;
-  Millis hold_until = 0;
-  Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
+  return idempotent_write(ctx, in, [&](store::Txn& t) {
     if (a->region != ctx.region || a->account_id != ctx.account_id)
       errors::raise(errors::kResourceNotFound, "Phone number not found: " + source);
     auto ext = t.external_number(source);
     if (!ext) errors::raise(errors::kResourceNotFound, "Phone number not found: " + source);
     const Target target = resolve_target(t, ctx, in);
-    auto r = record_claim(t, ctx, target, ext->number, ext->country, ext->type, in);
-    number = r.number;
-    hold_until = claim_hold_until(r);
-    return number_reference(r);
+    return number_reference(record_claim(t, ctx, target, ext->number, ext->country, ext->type, in));
   });
-  if (hold_until) inventory_.hold(number, hold_until);
-  return out;
 }
 
 Value Service::search_available_phone_numbers(const RequestContext& ctx, const Value& in) {
@@ -356,19 +348,12 @@ Value Service::describe_phone_number(const RequestContext& ctx, const Value& in)
 }
 
 Value Service::release_phone_number(const RequestContext& ctx, const Value& in) {
-  std::string number;
-  Millis until = 0;
-  Value out = idempotent_write(ctx, in, [&](store::Txn& t) {
+  return idempotent_write(ctx, in, [&](store::Txn& t) {
     auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
     require_not_in_progress(ctx, r);
-    const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
-    release_in(t, ctx, r, q);
-    number = r.number;
-    until = ctx.now_ms + q.cooldown_days * kDayMs;
+    release_in(t, ctx, r, load_quotas(t, scope_of(ctx), config_.default_quotas));
     return Value::map();
   });
-  if (!number.empty()) inventory_.hold(number, until);
-  return out;
 }
 
 Value Service::list_phone_numbers_v2(const RequestContext& ctx, const Value& in) {

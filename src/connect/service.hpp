@@ -46,6 +46,11 @@ class Service {
   // True for operations that only read: with a store whose reads are local they may run inline.
   bool read_only(const std::string& operation) const;
   bool local_reads() const { return store_.local_reads(); }
+  // Runs `work` (operations that write) where the store makes writes, without waiting; `done`
+  // follows once its changes are durable or have failed (Store::submit).
+  void submit(std::function<void()> work, std::function<void(std::exception_ptr)> done) {
+    store_.submit(std::move(work), std::move(done));
+  }
 
   const ServiceConfig& config() const { return config_; }
   Quotas quotas(const store::Scope& scope);

@@ -3,6 +3,7 @@
 // uniqueness, idempotency and quota checks hold under concurrency and across nodes; a write returns
 // only once it is durable. Backend error codes never leave store/<backend>/.
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -198,6 +199,13 @@ class Store {
   // Runs `fn` in one read-write transaction and returns once the change is durable. An exception
   // from `fn` rolls its changes back and is rethrown to the caller.
   virtual void write(const std::function<void(Txn&)>& fn) = 0;
+  // Runs `work` where writes are made, without waiting: every write() it makes joins one
+  // transaction, and `done` is called once that transaction is durable (with nullptr) or has failed
+  // (with the exception from `work` or from the commit; nothing of `work` is kept then). `done`
+  // runs on a store thread and must return quickly.
+  virtual void submit(std::function<void()> work, std::function<void(std::exception_ptr)> done) = 0;
+  // Inside a write: runs `fn` once the write is durable (not at all if it is rolled back).
+  virtual void after_commit(std::function<void()> fn) = 0;
   // Runs `fn` on a consistent snapshot; it must not write.
   virtual void read(const std::function<void(Txn&)>& fn) = 0;
   // Deletes all data (admin reset).

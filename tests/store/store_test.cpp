@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <filesystem>
 #include <thread>
 
@@ -131,6 +132,54 @@ TYPED_TEST(StoreTest, ResetWipesEverything) {
   this->store->read([&](Txn& t) {
     EXPECT_EQ(t.count_instances(this->scope), 0);
     EXPECT_FALSE(t.setting("k"));
+  });
+}
+
+TYPED_TEST(StoreTest, SubmittedWorkJoinsOneTransactionAndReportsWhenDurable) {
+  std::promise<std::exception_ptr> ok, failed;
+  std::atomic<int> after{0};
+  this->store->submit(
+      [&] {
+        this->store->write([&](Txn& t) { t.put_setting("a", "1"); });
+        this->store->write([&](Txn& t) { t.put_setting("b", "2"); });
+        this->store->after_commit([&] { ++after; });
+      },
+      [&](std::exception_ptr e) { ok.set_value(e); });
+  this->store->submit(
+      [&] {
+        this->store->write([&](Txn& t) { t.put_setting("c", "3"); });
+        this->store->after_commit([&] { after += 100; });
+        throw std::runtime_error("rolled back");
+      },
+      [&](std::exception_ptr e) { failed.set_value(e); });
+  EXPECT_EQ(ok.get_future().get(), nullptr);
+  EXPECT_NE(failed.get_future().get(), nullptr);
+  EXPECT_EQ(after.load(), 1);
+  this->store->read([&](Txn& t) {
+    EXPECT_EQ(t.setting("a"), std::optional<std::string>("1"));
+    EXPECT_EQ(t.setting("b"), std::optional<std::string>("2"));
+    EXPECT_FALSE(t.setting("c"));
+  });
+}
+
+TYPED_TEST(StoreTest, AFailedNestedWriteIsUndoneAlone) {
+  std::promise<std::exception_ptr> done;
+  this->store->submit(
+      [&] {
+        this->store->write([&](Txn& t) { t.put_setting("kept", "1"); });
+        try {
+          this->store->write([&](Txn& t) {
+            t.put_setting("undone", "1");
+            throw std::runtime_error("inner");
+          });
+        } catch (const std::runtime_error&) {
+        }
+      },
+      [&](std::exception_ptr e) { done.set_value(e); });
+  EXPECT_EQ(done.get_future().get(), nullptr);
+  this->store->read([&](Txn& t) {
+    EXPECT_TRUE(t.setting("kept"));
+    EXPECT_FALSE(t.setting("undone"));
   });
 }
 

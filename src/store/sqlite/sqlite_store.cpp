@@ -33,6 +33,9 @@ constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kSavepoint = "SAVEPOINT txn";
 constexpr const char* kRelease = "RELEASE txn";
 constexpr const char* kRollbackToSavepoint = "ROLLBACK TO txn";
+constexpr const char* kNestedSavepoint = "SAVEPOINT nested";
+constexpr const char* kNestedRelease = "RELEASE nested";
+constexpr const char* kNestedRollback = "ROLLBACK TO nested";
 constexpr const char* kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)";
 constexpr const char* kMigrationApplied = "SELECT 1 FROM schema_migrations WHERE name = ?1";
@@ -680,15 +683,31 @@ class SqliteStore final : public Store {
   }
 
   void write(const std::function<void(Txn&)>& fn) override {
-    Job job{&fn, {}};
-    auto done = job.result.get_future();
-    {
-      std::lock_guard lk(mu_);
-      if (stopping_) throw StoreFailure("store is shutting down");
-      queue_.push_back(&job);
+    if (tls_job && tls_job->store == this) {
+      // A write made by submitted work joins the work's transaction.
+      run_nested(fn);
+      return;
     }
-    cv_.notify_one();
+    std::promise<void> result;
+    auto done = result.get_future();
+    enqueue(std::make_unique<Job>(Job{this, [&fn](Txn& t) { fn(t); },
+                                      [&result](std::exception_ptr e) {
+                                        if (e)
+                                          result.set_exception(e);
+                                        else
+                                          result.set_value();
+                                      },
+                                      {}, nullptr}));
     done.get();  // rethrows the transaction's exception
+  }
+
+  void submit(std::function<void()> work, std::function<void(std::exception_ptr)> done) override {
+    enqueue(std::make_unique<Job>(Job{this, [work = std::move(work)](Txn&) { work(); }, std::move(done), {}, nullptr}));
+  }
+
+  void after_commit(std::function<void()> fn) override {
+    if (!tls_job || tls_job->store != this) throw std::logic_error("after_commit outside a write");
+    tls_job->after_commit.push_back(std::move(fn));
   }
 
   void read(const std::function<void(Txn&)>& fn) override {
@@ -721,9 +740,37 @@ class SqliteStore final : public Store {
 
  private:
   struct Job {
-    const std::function<void(Txn&)>* fn;
-    std::promise<void> result;
+    const SqliteStore* store;
+    std::function<void(Txn&)> fn;
+    std::function<void(std::exception_ptr)> done;
+    std::vector<std::function<void()>> after_commit;
+    SqliteTxn* txn;  // while running
   };
+  static thread_local Job* tls_job;
+
+  void enqueue(std::unique_ptr<Job> job) {
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) throw StoreFailure("store is shutting down");
+      queue_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+  void run_nested(const std::function<void(Txn&)>& fn) {
+    Connection& c = *writer_conn_;
+    const size_t pending = tls_job->after_commit.size();
+    c.run(sql::kNestedSavepoint);
+    try {
+      fn(*tls_job->txn);
+      c.run(sql::kNestedRelease);
+    } catch (...) {
+      c.run(sql::kNestedRollback);
+      c.run(sql::kNestedRelease);
+      tls_job->after_commit.resize(pending);
+      throw;
+    }
+  }
 
   void migrate() {
     Connection& c = *writer_conn_;
@@ -762,7 +809,7 @@ class SqliteStore final : public Store {
 
   void writer_loop() {
     Connection& c = *writer_conn_;
-    std::vector<Job*> batch;
+    std::vector<std::unique_ptr<Job>> batch;
     std::vector<std::exception_ptr> outcomes;
     for (;;) {
       {
@@ -770,7 +817,7 @@ class SqliteStore final : public Store {
         cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty() && stopping_) return;
         while (!queue_.empty() && batch.size() < max_batch_) {
-          batch.push_back(queue_.front());
+          batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
@@ -780,21 +827,28 @@ class SqliteStore final : public Store {
       try {
         c.run(sql::kBeginImmediate);
         for (size_t i = 0; i < batch.size(); ++i) {
+          Job& job = *batch[i];
           c.run(sql::kSavepoint);
+          SqliteTxn txn(c);
+          job.txn = &txn;
+          tls_job = &job;
           try {
-            SqliteTxn txn(c);
-            (*batch[i]->fn)(txn);
+            job.fn(txn);
             c.run(sql::kRelease);
           } catch (...) {
             outcomes[i] = std::current_exception();
+            job.after_commit.clear();
             c.run(sql::kRollbackToSavepoint);
             c.run(sql::kRelease);
           }
+          tls_job = nullptr;
+          job.txn = nullptr;
         }
         c.run(sql::kCommit);
         if (on_commit_)
           on_commit_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), batch.size());
       } catch (...) {
+        tls_job = nullptr;
         commit_error = std::current_exception();
         try {
           c.exec(sql::kRollback);
@@ -802,12 +856,11 @@ class SqliteStore final : public Store {
         }
       }
       for (size_t i = 0; i < batch.size(); ++i) {
-        if (commit_error)
-          batch[i]->result.set_exception(commit_error);
-        else if (outcomes[i])
-          batch[i]->result.set_exception(outcomes[i]);
-        else
-          batch[i]->result.set_value();
+        Job& job = *batch[i];
+        std::exception_ptr outcome = commit_error ? commit_error : outcomes[i];
+        if (!outcome)
+          for (auto& fn : job.after_commit) fn();
+        job.done(outcome);
       }
       batch.clear();
     }
@@ -819,13 +872,15 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writer_conn_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Job*> queue_;
+  std::deque<std::unique_ptr<Job>> queue_;
   bool stopping_ = false;
   std::thread writer_;
   const uint64_t id_ = next_store_id();
 };
 
 }  // namespace
+
+thread_local SqliteStore::Job* SqliteStore::tls_job = nullptr;
 
 std::unique_ptr<Store> open_sqlite(const SqliteOptions& options) { return std::make_unique<SqliteStore>(options); }
 
