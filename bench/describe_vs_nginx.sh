@@ -6,17 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10s}"
 connections="${2:-32}"
-bin="${CL_BINARY:-./build/connect-local}"
-work=$(mktemp -d)
-cleanup() { kill "${server_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
 
 port=$(free_port)
 "$bin" serve --port "$port" --data-dir "$work/data" --transient-delay 0 --threads 2 --log-level warn >"$work/server.log" 2>&1 &
 server_pid=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/_connect-local/health" >/dev/null && break; sleep 0.1; done
+wait_healthy "$port"
 endpoint="http://127.0.0.1:$port"
 
 read -r instance_id phone_id < <(python3 - "$endpoint" <<'PY'

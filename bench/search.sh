@@ -8,18 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
 connections="${2:-32}"
-bin="${CL_BINARY:-./build/connect-local}"
-loadgen="${CL_LOADGEN:-./build/bench/loadgen}"
-work=$(mktemp -d)
-cleanup() { kill "${server_pid:-}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+. bench/lib.sh
+port=$(free_port)
 
 start_server() {
   local started=$(date +%s.%N)
   "$bin" serve --port "$port" --data-dir "$1" --transient-delay 0 --log-level warn >"$work/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 400); do curl -sf "http://127.0.0.1:$port/_connect-local/health" >/dev/null && break; sleep 0.02; done
+  wait_healthy "$port"
   python3 -c "import sys; print(f'start-up {float(sys.argv[2]) - float(sys.argv[1]):.2f} s')" "$started" "$(date +%s.%N)"
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; }
@@ -59,18 +55,11 @@ run() {  # mode
   local dir="$work/$1"
   "$bin" serve --port "$port" --data-dir "$dir" --log-level warn >/dev/null 2>&1 &
   server_pid=$!
-  for _ in $(seq 200); do curl -sf "http://127.0.0.1:$port/_connect-local/health" >/dev/null && break; sleep 0.05; done
+  wait_healthy "$port"
   stop_server
   populate "$dir" "$1"
   start_server "$dir"
-  instance=$(python3 - "http://127.0.0.1:$port" <<'PY'
-import sys, boto3
-c = boto3.client("connect", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
-                 aws_secret_access_key="test")
-print(c.create_instance(IdentityManagementType="CONNECT_MANAGED", InstanceAlias="search", InboundCallsEnabled=True,
-                        OutboundCallsEnabled=True)["Id"])
-PY
-)
+  instance=$(create_instance "http://127.0.0.1:$port" search)
   echo "== SearchAvailablePhoneNumbers, $1 inventory, $connections connections, ${seconds}s"
   "$loadgen" --port "$port" --connections "$connections" --seconds "$seconds" --op search --instance "$instance" | tee "$work/$1.txt"
   stop_server
