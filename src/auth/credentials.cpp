@@ -96,7 +96,7 @@ const Credential* Credentials::find(std::string_view access_key_id) const {
 Credentials Credentials::parse(std::string_view json, const std::string& origin) {
   auto fail = [&](const std::string& what) -> std::runtime_error { return std::runtime_error(origin + ": " + what); };
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError())
     throw fail("invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                rapidjson::GetParseError_En(doc.GetParseError()));

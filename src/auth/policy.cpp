@@ -106,7 +106,7 @@ bool wildcard_match(std::string_view pattern, std::string_view text, bool case_i
 
 Policy Policy::parse(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError())
     fail(std::string("invalid JSON at offset ") + std::to_string(doc.GetErrorOffset()) + ": " +
          rapidjson::GetParseError_En(doc.GetParseError()));

@@ -205,7 +205,11 @@ void validate_value(const Shape& shape, const Value& v, const std::string& path,
 
 void report(const Shape& shape, const Value& v, const std::string& path, const std::string& constraint,
             std::vector<std::string>& errs) {
-  std::string shown = shape.sensitive ? "Value" : "Value '" + render(v) + "'";
+  // Values are echoed as AWS does, cut short so an oversized input cannot inflate the error.
+  constexpr size_t kMaxShown = 512;
+  std::string rendered = shape.sensitive ? "" : render(v);
+  if (rendered.size() > kMaxShown) rendered = rendered.substr(0, kMaxShown) + "...";
+  std::string shown = shape.sensitive ? "Value" : "Value '" + rendered + "'";
   errs.push_back(shown + " at '" + path + "' failed to satisfy constraint: " + constraint);
 }
 
@@ -318,7 +322,7 @@ Value parse_input(const RouteMatch& match, const http::Request& request) {
   if (has_body_members && !request.body.empty()) {
     rapidjson::Document doc;
     // Without kParseStopWhenDoneFlag, anything after the document other than white space is an error.
-    doc.Parse<rapidjson::kParseValidateEncodingFlag>(request.body.data(), request.body.size());
+    doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(request.body.data(), request.body.size());
     if (doc.HasParseError())
       serialization_error(std::string("Malformed JSON body: ") + rapidjson::GetParseError_En(doc.GetParseError()));
     if (!doc.IsObject()) serialization_error("The request body must be a JSON object");

@@ -71,6 +71,28 @@ TEST(RestJson, WrongJsonTypesAndMalformedBodiesAreSerializationErrors) {
   EXPECT_EQ(run("PUT", "/instance", std::string("{\"InstanceAlias\":\"\xff\"}")).error.code, "SerializationException");
 }
 
+TEST(RestJson, DeeplyNestedBodiesAreRefusedWithoutRecursion) {
+  EXPECT_EQ(run("POST", "/phone-number/list", std::string(1000000, '[')).error.code, "SerializationException");
+  std::string objects;
+  for (int i = 0; i < 200000; ++i) objects += "{\"Tags\":";
+  EXPECT_EQ(run("POST", "/phone-number/claim", objects).error.code, "SerializationException");
+  Value v;
+  std::string deep = std::string(100, '[') + std::string(100, ']');
+  EXPECT_FALSE(from_json(deep, v));
+  EXPECT_TRUE(from_json(std::string(10, '[') + std::string(10, ']'), v));
+}
+
+TEST(RestJson, EchoedValuesAreCutShortAndErrorsAreValidUtf8) {
+  auto p = run("POST", "/phone-number/claim",
+               R"({"PhoneNumber":")" + std::string(5000, '9') + R"(","InstanceId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"})");
+  EXPECT_EQ(p.error.code, "InvalidParameterException");
+  EXPECT_LT(p.error.message.size(), 1000u);
+  auto r = error_response(Model::embedded(), AwsError{"ResourceNotFoundException", "Phone number not found: \xff\xfe", {}, 0});
+  Value body;
+  ASSERT_TRUE(from_json(r.body, body)) << r.body;
+  EXPECT_EQ(body.string_or("Message", ""), "Phone number not found: \xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(RestJson, QueryListsRepeatTheKeyAndIntegersAreChecked) {
   auto p = run("DELETE", "/tags/arn%3Aaws%3Aconnect%3Aus-east-1%3A123456789012%3Ainstance%2Fx?tagKeys=b&tagKeys=a%20b&tagKeys=k%3Ac");
   ASSERT_EQ(p.error.code, "");
