@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   s->add_option("--admin-token", o.admin_token, "Require 'Authorization: Bearer <token>' on the admin API");
   s->add_option("--threads", o.threads, "I/O threads")->check(CLI::Range(1u, 256u))->capture_default_str();
-  s->add_option("--workers", o.workers, "Worker threads for storage-bound work")->check(CLI::Range(1u, 1024u))->capture_default_str();
+  s->add_option("--workers", o.workers, "Worker threads for admin calls and reads that may wait")->check(CLI::Range(1u, 1024u))->capture_default_str();
   s->add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
