@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <utility>
 
 #include "common/arn.hpp"
 #include "common/ids.hpp"
@@ -15,13 +16,20 @@ namespace {
 
 constexpr const char* kRequestIdHeader = "x-amzn-RequestId";
 
-// The resource a policy statement is matched against: the ARN the request names, else "*".
+// The resource a policy statement is matched against: the ARN the request names (a bare id in
+// its ARN form), else "*".
 std::string policy_resource(const Value& input, const auth::Identity& id) {
-  if (auto arn = input.opt_string("resourceArn")) return *arn;
-  for (const char* member : {"PhoneNumberId", "TrafficDistributionGroupId", "TargetArn"})
-    if (auto v = input.opt_string(member)) return v->rfind("arn:", 0) == 0 ? *v : "arn:aws:connect:" + id.region + ":" + id.account_id + ":*";
-  if (auto inst = input.opt_string("InstanceId"))
-    return inst->rfind("arn:", 0) == 0 ? *inst : arn::instance(id.region, id.account_id, *inst);
+  using ArnOf = std::string (*)(std::string_view, std::string_view, std::string_view);
+  static constexpr std::pair<const char*, ArnOf> kMembers[] = {
+      {"resourceArn", nullptr},
+      {"TargetArn", nullptr},
+      {"PhoneNumberId", &arn::phone_number},
+      {"TrafficDistributionGroupId", &arn::traffic_distribution_group},
+      {"InstanceId", &arn::instance},
+  };
+  for (const auto& [member, arn_of] : kMembers)
+    if (auto v = input.opt_string(member))
+      return v->rfind("arn:", 0) == 0 || !arn_of ? *v : arn_of(id.region, id.account_id, *v);
   return "*";
 }
 

@@ -18,7 +18,7 @@ std::string access_url(const store::InstanceRecord& r) {
 }
 }  // namespace
 
-Value Service::instance_value(const store::InstanceRecord& r, const RequestContext& ctx, bool summary) const {
+Value Service::instance_value(const store::InstanceRecord& r, const RequestContext& ctx) const {
   Value v = Value::map();
   v.set("Id", r.id);
   v.set("Arn", arn::instance(r.region, r.account_id, r.id));
@@ -26,11 +26,10 @@ Value Service::instance_value(const store::InstanceRecord& r, const RequestConte
   if (r.alias) v.set("InstanceAlias", *r.alias);
   v.set("CreatedTime", static_cast<double>(r.created_ms) / 1000.0);
   v.set("ServiceRole", r.service_role);
-  v.set("InstanceStatus", ctx.now_ms < r.created_ms + config_.transient_delay_ms ? "CREATION_IN_PROGRESS" : "ACTIVE");
+  v.set("InstanceStatus", settling(r.created_ms, ctx.now_ms) ? "CREATION_IN_PROGRESS" : "ACTIVE");
   v.set("InboundCallsEnabled", r.inbound_calls);
   v.set("OutboundCallsEnabled", r.outbound_calls);
   v.set("InstanceAccessUrl", access_url(r));
-  (void)summary;
   return v;
 }
 
@@ -94,7 +93,7 @@ Value Service::describe_instance(const RequestContext& ctx, const Value& in) {
   Value out = Value::map();
   store_.read([&](store::Txn& t) {
     auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
-    Value inst = instance_value(r, ctx, false);
+    Value inst = instance_value(r, ctx);
     auto tags = t.tags(arn::instance(r.region, r.account_id, r.id));
     if (!tags.empty()) {
       Value tm = Value::map();
@@ -111,7 +110,7 @@ Value Service::describe_instance(const RequestContext& ctx, const Value& in) {
       auto source = is_replica ? t.instance({r.account_id, source_region}, r.id) : std::optional(r);
       Value status = Value::map();
       status.set("Region", replica_region);
-      status.set("ReplicationStatus", replica && ctx.now_ms < replica->created_ms + config_.transient_delay_ms
+      status.set("ReplicationStatus", replica && settling(replica->created_ms, ctx.now_ms)
                                           ? "INSTANCE_REPLICATION_IN_PROGRESS"
                                           : "INSTANCE_REPLICATION_COMPLETE");
       Value config = Value::map();
@@ -134,7 +133,7 @@ Value Service::list_instances(const RequestContext& ctx, const Value& in) {
     auto rows = t.instances(scope_of(ctx), after, limit + 1);
     const bool more = trim_page(rows, limit);
     Value list = Value::list();
-    for (const auto& r : rows) list.push_back(instance_value(r, ctx, true));
+    for (const auto& r : rows) list.push_back(instance_value(r, ctx));
     out.set("InstanceSummaryList", std::move(list));
     if (more) out.set("NextToken", tokens_.make(page_binding(ctx, ""), rows.back().id));
   });

@@ -42,7 +42,6 @@ class Service {
 
   // Runs ctx.operation. Throws AwsException for every modeled failure.
   Value call(const RequestContext& ctx, const Value& input);
-  bool implements(const std::string& operation) const { return handlers_.count(operation) > 0; }
   // True for operations that only read: with a store whose reads are local they may run inline.
   bool read_only(const std::string& operation) const;
   bool local_reads() const { return store_.local_reads(); }
@@ -149,7 +148,9 @@ class Service {
   void create_default_flows(store::Txn& t, const RequestContext& ctx, const std::string& instance_id);
   store::ContactFlowRecord require_flow(store::Txn& t, const RequestContext& ctx, const std::string& instance_id,
                                         const std::string& flow_id_or_arn);
-  Value instance_value(const store::InstanceRecord& r, const RequestContext& ctx, bool summary) const;
+  Value instance_value(const store::InstanceRecord& r, const RequestContext& ctx) const;
+  // Every transient state (instance and group creation, number workflows) lasts the transient delay.
+  bool settling(Millis started_ms, Millis now_ms) const { return now_ms < started_ms + config_.transient_delay_ms; }
   // Cuts rows fetched with limit + 1 down to limit; true when another page follows.
   template <class Row>
   static bool trim_page(std::vector<Row>& rows, int limit) {

@@ -35,7 +35,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kReplicat
 
 std::string Service::group_status(const store::TrafficDistributionGroupRecord& g, Millis now) const {
   if (g.deleted_ms) return "PENDING_DELETION";
-  return now < g.created_ms + config_.transient_delay_ms ? "CREATION_IN_PROGRESS" : "ACTIVE";
+  return settling(g.created_ms, now) ? "CREATION_IN_PROGRESS" : "ACTIVE";
 }
 
 store::TrafficDistributionGroupRecord Service::require_group(store::Txn& t, const RequestContext& ctx,
@@ -73,7 +73,7 @@ Value Service::replicate_instance(const RequestContext& ctx, const Value& in) {
     if (!paired) invalid_request("Instances in " + ctx.region + " cannot be replicated to " + replica_region + ".");
     if (source.replica_region || source.source_region) invalid_request("The instance is already replicated.");
     if (!source.alias) invalid_request("The instance has no alias; only instances with an alias can be replicated.");
-    if (ctx.now_ms < source.created_ms + config_.transient_delay_ms) invalid_request("The instance is not ACTIVE.");
+    if (settling(source.created_ms, ctx.now_ms)) invalid_request("The instance is not ACTIVE.");
     if (source.identity_management_type != "SAML")
       invalid_request("SAML identity management must be enabled on the instance to replicate it.");
     const store::Scope replica_scope{ctx.account_id, replica_region};

@@ -29,6 +29,11 @@ CREDENTIALS = [
     {"access_key_id": "AKIDLIST", "secret_access_key": "secretL", "account_id": ACCOUNT_L,
      "policy": {"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Action": ["connect:List*", "connect:Describe*"], "Resource": "*"}]}},
+    {"access_key_id": "AKIDPHONE", "secret_access_key": "secretP", "account_id": "777777777777",
+     "policy": {"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Action": "connect:*", "Resource": "*"},
+         {"Effect": "Deny", "Action": "connect:ReleasePhoneNumber",
+          "Resource": "arn:aws:connect:*:777777777777:phone-number/*"}]}},
     {"access_key_id": "AKIDREGION", "secret_access_key": "secretR", "account_id": ACCOUNT_R,
      "policy": {"Version": "2012-10-17", "Statement": [
          {"Effect": "Allow", "Action": "connect:*", "Resource": "*"},
@@ -262,6 +267,18 @@ class PolicyTest(ServerTestCase):
             eu.tag_resource(resourceArn=eu_inst["Arn"], tags={"k": "v"})
         eu.untag_resource(resourceArn=eu_inst["Arn"], tagKeys=["k"])
         self.assertEqual(eu.list_tags_for_resource(resourceArn=eu_inst["Arn"])["tags"], {})
+
+    def test_deny_by_phone_number_arn_applies_to_bare_ids(self):
+        p = self.client(key="AKIDPHONE", secret="secretP")
+        inst = self.create_instance(client=p, alias="phone-policy")
+        number = p.search_available_phone_numbers(TargetArn=inst["Arn"], PhoneNumberCountryCode="US",
+                                                  PhoneNumberType="DID", MaxResults=1)["AvailableNumbersList"][0]
+        out = p.claim_phone_number(PhoneNumber=number["PhoneNumber"], TargetArn=inst["Arn"])
+        for phone_id in (out["PhoneNumberId"], out["PhoneNumberArn"]):
+            with self.assertAwsError("AccessDeniedException", 403, message_contains=out["PhoneNumberArn"]):
+                p.release_phone_number(PhoneNumberId=phone_id)
+        self.assertEqual(p.describe_phone_number(PhoneNumberId=out["PhoneNumberId"])
+                         ["ClaimedPhoneNumberSummary"]["PhoneNumber"], number["PhoneNumber"])
 
     def test_no_policy_means_full_access(self):
         a = self.client(key="AKIDA", secret="secretA")
