@@ -48,8 +48,10 @@ store::TrafficDistributionGroupRecord Service::require_group(store::Txn& t, cons
     id = a->resource.substr(kGroupPrefix.size());
     region = a->region;
   }
+  // The operation's modeled 400: InvalidParameterException for claims, InvalidRequestException for
+  // DeleteTrafficDistributionGroup.
   if (region != ctx.region && access == Access::Home)
-    errors::raise(errors::kInvalidParameter,
+    errors::raise(ctx.validation_error,
                   "The endpoint you are calling is not in the same Region where the traffic distribution group was created");
   auto g = t.traffic_distribution_group({ctx.account_id, region}, id);
   if (!g || (g->deleted_ms && *g->deleted_ms < gone_before(ctx.now_ms))) group_not_found(id_or_arn);
@@ -172,15 +174,7 @@ Value Service::list_traffic_distribution_groups(const RequestContext& ctx, const
 
 Value Service::delete_traffic_distribution_group(const RequestContext& ctx, const Value& in) {
   store_.write([&](store::Txn& t) {
-    const std::string id = in.string_or("TrafficDistributionGroupId", "");
-    store::TrafficDistributionGroupRecord g;
-    try {
-      g = require_group(t, ctx, id, Access::Home);
-    } catch (const AwsException& e) {
-      // Deleting is refused outside the group's own Region (the model has no not-found error here).
-      if (e.error().code == errors::kInvalidParameter) invalid_request(e.error().message);
-      throw;
-    }
+    auto g = require_group(t, ctx, in.string_or("TrafficDistributionGroupId", ""), Access::Home);
     if (g.deleted_ms) return;  // already being deleted
     if (g.is_default)
       invalid_request("The default traffic distribution group cannot be deleted; it is deleted with the replica.");

@@ -81,9 +81,10 @@ TEST_F(InstancesTest, ListPaginatesWithBoundTokens) {
   Value first = call("ListInstances", obj({{"MaxResults", int64_t{1}}}));
   std::string token = first.string_or("NextToken", "");
   ASSERT_FALSE(token.empty());
-  EXPECT_EQ(error_of("ListInstances", obj({{"NextToken", token}}), "222222222222"), "InvalidParameterException");
+  // ListInstances models only InvalidRequestException among the 400s.
+  EXPECT_EQ(error_of("ListInstances", obj({{"NextToken", token}}), "222222222222"), "InvalidRequestException");
   token[token.size() / 2] = token[token.size() / 2] == 'A' ? 'B' : 'A';
-  EXPECT_EQ(error_of("ListInstances", obj({{"NextToken", token}})), "InvalidParameterException");
+  EXPECT_EQ(error_of("ListInstances", obj({{"NextToken", token}})), "InvalidRequestException");
 }
 
 TEST_F(InstancesTest, OtherAccountsAndRegionsSeeNothing) {

@@ -6,6 +6,7 @@
 #include "common/ids.hpp"
 #include "connect/service.hpp"
 #include "inventory/inventory.hpp"
+#include "protocol/model.hpp"
 #include "store/store.hpp"
 
 namespace cl::connect::testing {
@@ -36,7 +37,7 @@ class ServiceTest : public ::testing::Test {
     ctx.account_id = account;
     ctx.region = region;
     ctx.operation = op;
-    ctx.validation_error = "InvalidParameterException";
+    ctx.validation_error = protocol::Model::embedded().operation(op)->validation_error_code();  // as the gateway does
     ctx.now_ms = clock.now_ms();
     return service.call(ctx, input);
   }
