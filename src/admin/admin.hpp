@@ -1,6 +1,9 @@
 #pragma once
 // The admin API under /_connect-local/ (plain JSON, not SigV4): health, clock, reset, quotas,
-// inventory, external numbers, fault rules; and /metrics.
+// inventory, external numbers, fault rules, the console's reads and actions; /metrics; and the web
+// console at /console.
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "common/clock.hpp"
@@ -13,6 +16,7 @@ namespace cl::admin {
 
 inline constexpr std::string_view kPrefix = "/_connect-local/";
 inline constexpr std::string_view kMetricsPath = "/metrics";
+inline constexpr std::string_view kConsolePath = "/console";
 
 struct AdminConfig {
   std::string version;
@@ -29,15 +33,26 @@ class Admin {
   http::Response handle(const http::Request& request);
   // Restores the persisted clock offset (at start-up).
   void load_clock();
+  // Accounts the console lists scopes of, besides the default one and those it was asked about:
+  // the accounts of a credentials file (read leniently; the server has validated it already).
+  void know_accounts_of(const std::string& credentials_path);
 
  private:
   http::Response route(const http::Request& request, std::string_view path);
+  // Console endpoints (console_api.cpp).
+  http::Response accounts();
+  http::Response state(const store::Scope& scope);
+  http::Response domain_call(const store::Scope& scope, const std::string& operation, const Value& input);
+  void remember(const store::Scope& scope);
+
   AdminConfig config_;
   store::Store& store_;
   OffsetClock& clock_;
   connect::Service& service_;
   connect::FaultRules& faults_;
   const Metrics& metrics_;
+  std::mutex accounts_mutex_;
+  std::set<std::string> accounts_;  // guarded by accounts_mutex_
 };
 
 }  // namespace cl::admin

@@ -102,6 +102,7 @@ int serve(const ServeOptions& o) {
   cl::admin::AdminConfig admin_config{CL_VERSION, o.admin_token, !o.admin_token.empty() || is_loopback(o.host)};
   cl::admin::Admin admin(admin_config, *store, clock, service, faults, metrics);
   admin.load_clock();
+  if (!o.credentials.empty()) admin.know_accounts_of(o.credentials);
   service.load_inventory(plan.default_blocks(model.shape("PhoneNumberCountryCode")->enum_values), clock.now_ms());
 
   std::unique_ptr<cl::app::Throttle> throttle;
