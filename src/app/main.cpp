@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "admin/admin.hpp"
+#include "app/admin_cli.hpp"
 #include "app/gateway.hpp"
 #include "auth/credentials.hpp"
 #include "auth/verifier.hpp"
@@ -162,7 +163,9 @@ int main(int argc, char** argv) {
   s->add_option("--threads", o.threads, "I/O threads")->check(CLI::Range(1u, 256u))->capture_default_str();
   s->add_option("--workers", o.workers, "Worker threads for admin calls and reads that may wait")->check(CLI::Range(1u, 1024u))->capture_default_str();
   s->add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
+  cl::app::AdminCommand admin_command(app);
   CLI11_PARSE(app, argc, argv);
+  if (admin_command.selected()) return admin_command.run();
   try {
     return serve(o);
   } catch (const std::exception& e) {
