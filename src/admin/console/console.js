@@ -151,11 +151,12 @@ function renderChart(s) {
   const chart = $('release-chart');
   const W = 720, H = 220, L = 40, R = 12, T = 12, B = 28;
   const win = Math.max(1, r.window_days) * DAY;
-  const t0 = s.now - win, t1 = s.now + win;
+  // From one window back to a little over one window ahead, so every release is seen leaving.
+  const t0 = s.now - win, t1 = s.now + win * 1.1;
   const times = r.times;
   const countAt = (t) => times.filter((x) => x > t - win && x <= t).length;
   // The count changes where a release enters (x) or leaves (x + window) the window.
-  const events = new Set([t0, t1]);
+  const events = new Set([t0, s.now, t1]);
   for (const x of times) for (const e of [x, x + win]) if (e > t0 && e < t1) events.add(e);
   const xs = [...events].sort((a, b) => a - b);
   const maxY = Math.max(r.limit, ...xs.map((t) => countAt(Math.min(t, s.now)))) + 1;
@@ -170,24 +171,32 @@ function renderChart(s) {
   }
   parts.push(svg('line', { class: 'axis', x1: L, x2: W - R, y1: Y(0), y2: Y(0) }));
   parts.push(svg('line', { class: 'axis', x1: L, x2: L, y1: T, y2: Y(0) }));
-  for (const t of [t0, s.now - win / 2, s.now, s.now + win / 2, t1])
-    parts.push(svg('text', { x: X(t), y: H - 8, 'text-anchor': 'middle' }, fmtDate(t)));
-  // The count: measured up to now, and how it falls if nothing more is released.
-  let d = `M ${X(t0)} ${Y(0)}`;
-  let prev = countAt(t0);
-  d += ` L ${X(t0)} ${Y(prev)}`;
-  for (const t of xs.slice(1)) {
-    const n = countAt(t);
-    d += ` L ${X(t)} ${Y(prev)} L ${X(t)} ${Y(n)}`;
-    prev = n;
-  }
-  d += ` L ${X(t1)} ${Y(0)} Z`;
-  parts.push(svg('path', { class: 'count', d }));
+  const ticks = [[t0, 'start'], [s.now - win / 2, 'middle'], [s.now, 'middle'], [s.now + win / 2, 'middle'], [t1, 'end']];
+  for (const [t, anchor] of ticks) parts.push(svg('text', { x: X(t), y: H - 8, 'text-anchor': anchor }, fmtDate(t)));
+  // The count as a step path over [from, to]: measured up to now, projected after (nothing more released).
+  const steps = (from, to) => {
+    const inside = xs.filter((t) => t > from && t < to);
+    let prev = countAt(from);
+    let d = `M ${X(from)} ${Y(0)} L ${X(from)} ${Y(prev)}`;
+    for (const t of [...inside, to]) {
+      const n = t === to ? prev : countAt(t);
+      d += ` L ${X(t)} ${Y(prev)} L ${X(t)} ${Y(n)}`;
+      prev = n;
+    }
+    return `${d} L ${X(to)} ${Y(0)} Z`;
+  };
+  parts.push(svg('path', { class: 'count', d: steps(t0, s.now) }));
+  parts.push(svg('path', { class: 'projected', d: steps(s.now, t1) }));
   parts.push(svg('line', { class: 'limit', x1: L, x2: W - R, y1: Y(r.limit), y2: Y(r.limit) }));
-  parts.push(svg('text', { class: 'limit-label', x: W - R - 4, y: Y(r.limit) - 5, 'text-anchor': 'end' },
+  parts.push(svg('text', { class: 'limit-label', x: L + 6, y: Y(r.limit) - 5 },
     `limit ${r.limit} (${Math.round((s.quotas.claim_release_ratio || 0) * 100)} % of ${s.quotas.phone_numbers_per_instance})`));
   parts.push(svg('line', { class: 'now', x1: X(s.now), x2: X(s.now), y1: T, y2: Y(0) }));
   parts.push(svg('text', { x: X(s.now) + 4, y: T + 10 }, 'now'));
+  if (r.blocked && r.claim_again_at && r.claim_again_at <= t1) {
+    const x = X(r.claim_again_at);
+    parts.push(svg('line', { class: 'again', x1: x, x2: x, y1: T, y2: Y(0) }));
+    parts.push(svg('text', { class: 'again-label', x: x - 4, y: T + 10, 'text-anchor': 'end' }, `claims again ${fmtDate(r.claim_again_at)}`));
+  }
   chart.replaceChildren(...parts);
 
   const summary = $('release-summary');
@@ -327,10 +336,16 @@ function wire() {
       $('results').tBodies[0].replaceChildren(...list.map((n) => el('tr', { 'data-number': n.PhoneNumber },
         el('td', { class: 'mono' }, n.PhoneNumber), el('td', {}, n.PhoneNumberCountryCode), el('td', {}, n.PhoneNumberType),
         el('td', {}, el('button', { type: 'button', onclick: (ev) => act(async () => {
-          ev.target.disabled = true;
-          await api('POST', 'claim', { account_id: ui.account, region: ui.region, target_arn: body.target_arn,
-            phone_number: n.PhoneNumber });
-          ev.target.closest('tr').remove();
+          const button = ev.target;
+          button.disabled = true;  // one claim per click; enabled again when it is refused
+          try {
+            await api('POST', 'claim', { account_id: ui.account, region: ui.region, target_arn: body.target_arn,
+              phone_number: n.PhoneNumber });
+          } catch (e) {
+            button.disabled = false;
+            throw e;
+          }
+          button.closest('tr').remove();
           return `Claimed ${n.PhoneNumber}: IN_PROGRESS until the transient delay passes.`;
         }) }, 'Claim')))));
       return list.length ? `${list.length} available number${list.length === 1 ? '' : 's'}.` : 'No available numbers match.';
@@ -367,7 +382,7 @@ function wire() {
     const f = e.target.elements;
     act(async () => {
       await api('POST', 'inventory', { blocks: [{ country: f.country.value.trim().toUpperCase(), type: f.type.value.trim(),
-        prefix: f.prefix.value.trim(), length: Number(f.length.value) }] });
+        prefix: f.prefix.value.trim(), length: Number(f.namedItem('length').value) }] });  // f.length is the count
       return 'Block added.';
     }, loadBlocks);
   });
@@ -380,7 +395,12 @@ function start() {
   loadBlocks();
   refresh(true);
   clearInterval(ui.polling);
-  ui.polling = setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
+  let ticks = 0;
+  ui.polling = setInterval(() => {
+    if (document.hidden) return;
+    refresh();
+    if (++ticks % 5 === 0) loadScopes();
+  }, POLL_MS);
 }
 
 document.addEventListener('DOMContentLoaded', () => {
