@@ -22,22 +22,24 @@ struct AdminConfig {
   std::string version;
   std::string token;     // when set, required as "Authorization: Bearer <token>"
   bool enabled = true;   // false when listening beyond loopback without a token
+  std::string store;     // "sqlite" | "postgres"
 };
 
 class Admin {
  public:
-  Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service,
-        connect::FaultRules& faults, const Metrics& metrics);
+  // `store` serves the console's reads (state of a scope), which no Connect operation answers.
+  Admin(AdminConfig config, const Clock& clock, connect::Service& service, store::Store& store, const Metrics& metrics);
   static bool handles(std::string_view raw_path);
-  // Blocking (touches the store): call from a worker thread.
+  // Blocking (touches the store): call from a worker thread. Never throws: every failure is a JSON
+  // error response (400 bad input, 403/401 refused, 503 store unavailable, 500 otherwise).
   http::Response handle(const http::Request& request);
-  // Restores the persisted clock offset (at start-up).
-  void load_clock();
   // Accounts the console lists scopes of, besides the default one and those it was asked about:
   // the accounts of a credentials file (read leniently; the server has validated it already).
   void know_accounts_of(const std::string& credentials_path);
 
  private:
+  // Why this request may not use the admin API (DNS rebinding, cross-site requests), or "".
+  std::string refusal(const http::Request& request) const;
   http::Response route(const http::Request& request, std::string_view path);
   // Console endpoints (console_api.cpp).
   http::Response accounts();
@@ -46,10 +48,9 @@ class Admin {
   void remember(const store::Scope& scope);
 
   AdminConfig config_;
-  store::Store& store_;
-  OffsetClock& clock_;
+  const Clock& clock_;
   connect::Service& service_;
-  connect::FaultRules& faults_;
+  store::Store& store_;
   const Metrics& metrics_;
   std::mutex accounts_mutex_;
   std::set<std::string> accounts_;  // guarded by accounts_mutex_

@@ -57,7 +57,7 @@ void Admin::remember(const store::Scope& scope) {
   if (!accounts_.insert(scope.account_id).second) return;
   std::string joined;
   for (const auto& a : accounts_) joined += (joined.empty() ? "" : ",") + a;
-  store_.write([&](store::Txn& t) { t.put_setting(kAccountsKey, joined); });
+  store_.write([&](store::WriteTxn& t) { t.put_setting(kAccountsKey, joined); });
 }
 
 http::Response Admin::accounts() {
@@ -70,7 +70,7 @@ http::Response Admin::accounts() {
   accounts.insert("000000000000");
   const Millis now = clock_.now_ms();
   Value list = Value::list();
-  store_.read([&](store::Txn& t) {
+  store_.read([&](store::ReadTxn& t) {
     if (auto saved = t.setting(kAccountsKey)) {
       size_t start = 0;
       while (start <= saved->size()) {
@@ -90,7 +90,7 @@ http::Response Admin::accounts() {
         q.now_ms = now;
         q.limit = kListLimit;
         const int64_t numbers = static_cast<int64_t>(t.phone_numbers(q).size());
-        const int64_t releases = t.count_releases_since(scope, 0);
+        const int64_t releases = t.releases_since(scope, 0).count;
         if (instances == 0 && numbers == 0 && releases == 0) continue;
         Value v = Value::map();
         v.set("account_id", account);
@@ -123,7 +123,7 @@ http::Response Admin::state(const store::Scope& scope) {
   out.set("region", scope.region);
   out.set("now", seconds(now));
   out.set("quotas", q.to_value());
-  store_.read([&](store::Txn& t) {
+  store_.read([&](store::ReadTxn& t) {
     Value instances = Value::list();
     for (const auto& r : t.instances(scope, "", kListLimit)) {
       const std::string arn = arn::instance(r.region, r.account_id, r.id);
@@ -191,14 +191,15 @@ http::Response Admin::state(const store::Scope& scope) {
     Value times = Value::list();
     Millis since = now - 2 * window;
     for (int i = 0; i < kReleaseLimit; ++i) {
-      auto at = t.oldest_release_since(scope, since);
+      const auto at = t.releases_since(scope, since).oldest_ms;
       if (!at) break;
-      const int64_t n = t.count_releases_since(scope, since) - t.count_releases_since(scope, *at);
+      const int64_t n = t.releases_since(scope, since).count - t.releases_since(scope, *at).count;
       for (int64_t k = 0; k < n; ++k) times.as_list().emplace_back(seconds(*at));
       since = *at;
     }
     const Millis window_start = now - window;
-    const int64_t in_window = t.count_releases_since(scope, window_start);
+    const store::ReleaseCount in_window_count = t.releases_since(scope, window_start);
+    const int64_t in_window = in_window_count.count;
     const auto limit = static_cast<int64_t>(q.claim_release_ratio * static_cast<double>(q.phone_numbers_per_instance));
     Value rel = Value::map();
     rel.set("times", std::move(times));
@@ -210,7 +211,7 @@ http::Response Admin::state(const store::Scope& scope) {
     const bool blocked = q.claim_release_rule && in_window > 0 && in_window >= limit;
     rel.set("blocked", blocked);
     if (blocked) {
-      const Millis oldest = t.oldest_release_since(scope, window_start).value_or(now);
+      const Millis oldest = in_window_count.oldest_ms.value_or(now);
       rel.set("claim_again_at", seconds(oldest + window));
     } else {
       rel.set("claim_again_at", nullptr);
