@@ -1,8 +1,9 @@
 // The web console (/console) in a real browser: Debian's chromium driven by playwright-core. Load,
 // search, claim, watch IN_PROGRESS turn CLAIMED as the domain clock moves, release until the 200 %
 // rule blocks the account, see the chart and the date it can claim again, advance past the window;
-// quotas, fault rules and inventory from the page. Screenshots are kept as artifacts ($CL_ARTIFACTS,
-// else a fresh directory under the system temp dir; the path is printed).
+// quotas, fault rules and inventory from the page. Screenshots are kept as artifacts: in
+// $CL_ARTIFACTS, else console-screenshots/ next to $CL_BINARY (the build directory under ctest), else
+// a fresh directory under the system temp dir; the path is printed.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (apt inst
 describe('web console', { skip, timeout: 240_000 }, () => {
   let server, context, page, profile, shots;
   const requests = [];
+  const pageErrors = [];
   const shot = async (name) => {
     const file = path.join(shots, `${String(requests.length).padStart(4, '0')}-${name}.png`);
     await page.screenshot({ path: file, fullPage: true });
@@ -30,7 +32,9 @@ describe('web console', { skip, timeout: 240_000 }, () => {
   before(async () => {
     const { chromium } = await import('playwright-core');
     server = await new Server({ transientDelay: '2s' }).start();
-    shots = process.env.CL_ARTIFACTS || mkdtempSync(path.join(tmpdir(), 'connect-local-console-'));
+    shots = process.env.CL_ARTIFACTS ||
+      (process.env.CL_BINARY ? path.join(path.dirname(process.env.CL_BINARY), 'console-screenshots')
+        : mkdtempSync(path.join(tmpdir(), 'connect-local-console-')));
     mkdirSync(shots, { recursive: true });
     console.log(`console screenshots: ${shots}`);
     profile = mkdtempSync(path.join(tmpdir(), 'cl-chromium-profile-'));
@@ -39,7 +43,7 @@ describe('web console', { skip, timeout: 240_000 }, () => {
     });
     page = context.pages()[0] || await context.newPage();
     page.on('request', (r) => requests.push(r.url()));
-    page.on('pageerror', (e) => { throw e; });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
   });
 
   after(async () => {
@@ -113,6 +117,7 @@ describe('web console', { skip, timeout: 240_000 }, () => {
 
     const foreign = requests.filter((u) => !u.startsWith(server.endpoint));
     assert.deepEqual(foreign, [], 'the console fetches nothing from elsewhere');
+    assert.deepEqual(pageErrors, [], 'no script errors in the page');
   });
 
   it('edits quotas, adds and removes fault rules, adds inventory blocks', async () => {
