@@ -24,7 +24,10 @@ namespace bhttp = boost::beast::http;
 // After an error response the connection is closed; until then unread request bytes are drained so
 // the close does not turn into a reset that destroys the response in flight.
 constexpr std::chrono::milliseconds kMaxLinger{2000};
+// A client told its body is too large may still be sending it; after broken framing there is no
+// body to wait for, so little is drained (a client streaming garbage costs little to cut off).
 constexpr size_t kMaxLingerBytes = 8 * 1024 * 1024;
+constexpr size_t kMaxLingerBytesAfterBadFraming = 256 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kBodyReadChunk = 64 * 1024;
 
@@ -289,6 +292,7 @@ void Session::on_timed_out() {
 void Session::fail(unsigned status, const char* code, std::string_view message) {
   keep_alive_ = false;
   linger_ = true;
+  linger_budget_ = status == 413 || status == 408 ? kMaxLingerBytes : kMaxLingerBytesAfterBadFraming;
   set_idle(false);
   write_response(ctx_->shared->error(status, code, message));
 }
@@ -421,7 +425,7 @@ void Session::linger_read() {
   socket_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](const error_code& ec, size_t n) {
     if (self->closed_) return;
     self->lingered_ += n;
-    if (ec || self->lingered_ > kMaxLingerBytes) return self->close();
+    if (ec || self->lingered_ > self->linger_budget_) return self->close();
     self->linger_read();
   });
 }

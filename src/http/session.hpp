@@ -129,6 +129,7 @@ class Session final : public std::enable_shared_from_this<Session> {
   uint64_t timer_gen_ = 0;
   uint64_t seq_ = 0;  // request number; a response for another number is ignored
   size_t lingered_ = 0;
+  size_t linger_budget_ = 0;  // bytes drained at most after an error response
   bool timer_armed_ = false;
   bool awaiting_ = false;
   bool keep_alive_ = true;
