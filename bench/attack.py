@@ -349,10 +349,11 @@ def main():
             time.sleep(1.0)
             after = rss_mib(server.pid)
             alive = server.poll() is None
-            m = {k: re.search(k + r"=(\S+)", out) for k in ("rps", "p50", "p99", "statuses")}
+            m = {k: re.search(k + r"=(\S+)", out) for k in ("rps", "p50", "p99", "max", "statuses")}
             row = {
                 "name": name, "what": what,
                 "p50": m["p50"].group(1) if m["p50"] else "-", "p99": m["p99"].group(1) if m["p99"] else "-",
+                "max": m["max"].group(1) if m["max"] else "-",
                 "rps": m["rps"].group(1) if m["rps"] else "-",
                 "good_statuses": m["statuses"].group(1) if m["statuses"] else "-",
                 "new": f"{sum(probes)}/{len(probes)}",
@@ -366,10 +367,10 @@ def main():
                 break
         print(f"\nCommand: `bench/attack.py --seconds {a.seconds:g}` (server under `prlimit --nofile={a.nofile}`, "
               "2 I/O threads, in-memory store)\n")
-        print("| attack | what | good client p50 / p99 | good req/s | new clients served | RSS MiB before / peak / after | attacker saw | server up |")
+        print("| attack | what | good client p50 / p99 / max | good req/s | new clients served | RSS MiB before / peak / after | attacker saw | server up |")
         print("|---|---|---|---|---|---|---|---|")
         for r in rows:
-            print(f"| {r['name']} | {r['what']} | {r['p50']} / {r['p99']} | {r['rps']} | {r['new']} | {r['rss']} | "
+            print(f"| {r['name']} | {r['what']} | {r['p50']} / {r['p99']} / {r['max']} | {r['rps']} | {r['new']} | {r['rss']} | "
                   f"{r['attacker']} | {r['alive']} |")
         return 0 if all(r["alive"] == "yes" for r in rows) else 1
     finally:
