@@ -15,6 +15,8 @@ namespace cl::app {
 namespace {
 
 constexpr const char* kRequestIdHeader = "x-amzn-RequestId";
+// Bodies above this are verified and parsed on the worker pool (ordinary requests are < 4 KiB).
+constexpr size_t kInlineBodyBytes = 64 * 1024;
 
 // The resource a policy statement is matched against: the ARN the request names (a bare id in
 // its ARN form), else "*".
@@ -65,7 +67,19 @@ http::Response Gateway::error(const AwsError& e, const std::string& request_id) 
   return r;
 }
 
-void Gateway::handle(http::Request&& request, http::Responder respond) {
+void Gateway::handle(http::Request&& request, http::Responder respond, bool off_io_thread) {
+  if (!off_io_thread && request.body.size() > kInlineBodyBytes) {
+    // Hashing, parsing and validating a large body takes milliseconds: not on an I/O thread,
+    // where it would stall every other connection the thread serves.
+    workers_.post([this, req = std::move(request), respond = std::move(respond)]() mutable {
+      try {
+        handle(std::move(req), respond, true);
+      } catch (...) {  // nothing escapes a worker (a second response is ignored)
+        respond(error(AwsError{errors::kInternalService, "An internal error occurred", {}, 0}, fast_uuid()));
+      }
+    });
+    return;
+  }
   const auto started = std::chrono::steady_clock::now();
   std::string request_id = fast_uuid();
   if (admin::Admin::handles(request.raw_path())) {

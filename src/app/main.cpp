@@ -23,6 +23,7 @@
 #include "inventory/inventory.hpp"
 #include "http/server.hpp"
 #include "protocol/model.hpp"
+#include "protocol/rest_json.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 #ifndef CL_VERSION
@@ -59,6 +60,8 @@ struct ServeOptions {
   std::string admin_token;
   unsigned threads = 2;
   unsigned workers = 64;
+  size_t max_connections = 0;
+  size_t max_connections_per_client = 0;
   std::string log_level = "info";
   std::string seed;
 };
@@ -116,6 +119,15 @@ int serve(const ServeOptions& o) {
   server_config.host = o.host;
   server_config.port = o.port;
   server_config.threads = o.threads;
+  server_config.max_connections = o.max_connections;
+  server_config.max_connections_per_client = o.max_connections_per_client;
+  // State snapshots of large inventories exceed the API's 1 MiB; only the admin API's clients send them.
+  server_config.limits.large_body_prefix = "/_connect-local/snapshot";
+  server_config.limits.large_body_bytes = size_t{1} << 30;
+  // Framing errors, timeouts and overload answer in the same AWS error form as everything else.
+  server_config.render_error = [&model](unsigned status, std::string_view code, std::string_view message) {
+    return cl::protocol::error_response(model, cl::AwsError{std::string(code), std::string(message), {}, int(status)});
+  };
   cl::http::Server server(server_config, [&](cl::http::Request&& req, cl::http::Responder respond) {
     gateway.handle(std::move(req), std::move(respond));
   });
@@ -165,6 +177,14 @@ int main(int argc, char** argv) {
   s->add_option("--workers", o.workers, "Worker threads for admin calls and reads that may wait")->check(CLI::Range(1u, 1024u))->capture_default_str();
   s->add_option("--seed", o.seed, "Start from this state snapshot (from `connect-local admin export`), replacing the store's")
       ->check(CLI::ExistingFile);
+  s->add_option("--max-connections", o.max_connections,
+                 "Open connections at most (0: from the descriptor limit); at the cap the oldest idle one is closed")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 24))
+      ->capture_default_str();
+  s->add_option("--max-connections-per-client", o.max_connections_per_client,
+                 "Open connections per client address at most (0: half of --max-connections)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 24))
+      ->capture_default_str();
   s->add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
   cl::app::AdminCommand admin_command(app);
   CLI11_PARSE(app, argc, argv);

@@ -1,10 +1,9 @@
 // ClaimPhoneNumber and everything around it (SPEC §5, §6): search, describe, list, update,
 // release, import, flow associations. Status is derived from stored times; the number's hold in
 // the store is the one authority on who may claim it.
-#include <ctime>
-
 #include "common/arn.hpp"
 #include "common/aws_error.hpp"
+#include "common/time_format.hpp"
 #include "connect/service.hpp"
 
 namespace cl::connect {
@@ -22,15 +21,6 @@ constexpr const char* kQuotaFailure = "The allowed limit for claimed phone numbe
 
 [[noreturn]] void phone_not_found(const std::string& id) {
   errors::raise(errors::kResourceNotFound, "Phone number not found: " + id);
-}
-
-std::string iso_date(Millis ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string status_of(const store::PhoneNumberRecord& r, Millis now) {
@@ -192,7 +182,7 @@ void Service::check_claim_release_rule(store::ReadTxn& t, const RequestContext& 
                 "Phone number claim limit exceeded: this account released " + std::to_string(released) +
                     " phone numbers in this Region in the last " + std::to_string(q.claim_release_window_days) +
                     " days, the limit is " + std::to_string(limit) + ". You can claim phone numbers again after " +
-                    iso_date(oldest + window) + ".");
+                    iso8601_utc(oldest + window) + ".");
 }
 
 std::optional<std::string> Service::failure_for(store::WriteTxn& t, const RequestContext& ctx, const Target& target,
