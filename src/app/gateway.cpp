@@ -7,6 +7,7 @@
 
 #include "common/arn.hpp"
 #include "common/ids.hpp"
+#include "app/logging.hpp"
 #include "protocol/rest_json.hpp"
 #include "store/store.hpp"
 
@@ -72,10 +73,15 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
   const auto started = std::chrono::steady_clock::now();
   std::string request_id = fast_uuid();
   if (admin::Admin::handles(request.raw_path())) {
-    workers_.post([this, req = std::move(request), respond = std::move(respond), request_id]() mutable {
+    workers_.post([this, req = std::move(request), respond = std::move(respond), request_id, started]() mutable {
       http::Response r = admin_.handle(req);
       r.set_header(kRequestIdHeader, request_id);
+      const unsigned status = r.status;
       respond(std::move(r));
+      if (logging::access_enabled.load(std::memory_order_relaxed))
+        logging::access({request_id, req.remote_address, {}, {},
+                         "admin:" + req.method + " " + std::string(req.raw_path()), status, {},
+                         seconds_since(started)});
     });
     return;
   }
@@ -85,6 +91,8 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
   const protocol::Operation* op = nullptr;
   try {
     auth::Identity id = verifier_.verify(request, wall_clock_ms());
+    ctx.account_id = id.account_id;  // known from here on, for the access log of a refused request
+    ctx.region = id.region;
     protocol::RouteMatch match = router_.route(request.method, request.raw_path());
     op = match.operation;
     input = protocol::parse_input(match, request);
@@ -93,14 +101,17 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     if (throttle_ && !throttle_->admit(id.account_id, id.region, op->name, wall_clock_ms()))
       errors::raise(errors::kThrottling, "Rate exceeded");
     if (auto injected = faults_.injected_error(op->name, input.string_or("PhoneNumber", ""))) throw AwsException(*injected);
-    ctx.account_id = std::move(id.account_id);
-    ctx.region = std::move(id.region);
     ctx.operation = op->name;
     ctx.validation_error = op->validation_error_code();
   } catch (const AwsException& e) {
     spdlog::debug("{} {} {} -> {}", request_id, request.method, request.target, e.error().code);
     metrics_.record_request(op ? op->name : "Unrouted", e.error().code, seconds_since(started));
-    respond(error(e.error(), request_id));
+    http::Response r = error(e.error(), request_id);
+    const unsigned status = r.status;
+    respond(std::move(r));
+    if (logging::access_enabled.load(std::memory_order_relaxed))
+      logging::access({request_id, request.remote_address, ctx.account_id, ctx.region, op ? op->name : "-", status,
+                       e.error().code, seconds_since(started)});
     return;
   }
   ctx.request_id = std::move(request_id);
@@ -112,8 +123,10 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     http::Responder respond;
     std::chrono::steady_clock::time_point started;
     Value output;
+    std::string client;
   };
-  auto call = std::make_shared<Call>(Call{std::move(ctx), std::move(input), op, std::move(respond), started, {}});
+  auto call = std::make_shared<Call>(
+      Call{std::move(ctx), std::move(input), op, std::move(respond), started, {}, request.remote_address});
   auto run = [this, call] {
     call->ctx.now_ms = clock_.now_ms();
     call->output = service_.call(call->ctx, call->input);
@@ -140,8 +153,13 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
                 c.request_id);
     }
     spdlog::debug("{} {} -> {}", c.request_id, c.operation, r.status);
-    metrics_.record_request(c.operation, code, seconds_since(call->started));
+    const double seconds = seconds_since(call->started);
+    metrics_.record_request(c.operation, code, seconds);
+    const unsigned status = r.status;
     call->respond(std::move(r));
+    if (logging::access_enabled.load(std::memory_order_relaxed))
+      logging::access({c.request_id, call->client, c.account_id, c.region, c.operation, status,
+                       code == "OK" ? std::string_view() : std::string_view(code), seconds});
   };
   auto run_and_finish = [run, finish] {
     std::exception_ptr failure;
