@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -37,6 +38,17 @@ void write_all(int fd, std::string_view data) {
   }
 }
 
+void append_uint(std::string& out, uint64_t v) {
+  fmt::format_int f(v);
+  out.append(f.data(), f.size());
+}
+
+void append_3digits(std::string& out, unsigned v) {
+  const char d[3] = {static_cast<char>('0' + v / 100), static_cast<char>('0' + v / 10 % 10),
+                     static_cast<char>('0' + v % 10)};
+  out.append(d, 3);
+}
+
 // "2026-11-30T14:20:01.123Z"; the seconds part is formatted once per second per thread.
 void append_time(std::string& out, SystemTime t) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -50,23 +62,45 @@ void append_time(std::string& out, SystemTime t) {
     std::strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%S", &tm);
     cached = s;
   }
-  out.append(prefix);
-  fmt::format_to(std::back_inserter(out), ".{:03}Z", static_cast<int>(ms % 1000));
+  out.append(prefix, 19);
+  out.push_back('.');
+  append_3digits(out, static_cast<unsigned>(ms % 1000));
+  out.push_back('Z');
 }
 
+// Bytes that need no escaping in a JSON string (printable ASCII but '"' and '\\'), and those that
+// may also stand bare in a text value (no space or '=' either).
+constexpr auto kJsonPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7f; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+constexpr auto kTextPlain = [] {
+  std::array<bool, 256> t = kJsonPlain;
+  t[' '] = t['='] = false;
+  return t;
+}();
+
 // JSON string contents: quotes, backslashes, control and non-ASCII bytes escaped, so every line
-// is valid JSON whatever a client sent.
+// is valid JSON whatever a client sent. Runs of plain bytes are appended at once.
 void append_escaped(std::string& out, std::string_view v) {
   if (v.size() > kMaxValue) v = v.substr(0, kMaxValue);
-  for (unsigned char c : v) {
+  size_t i = 0;
+  while (i < v.size()) {
+    size_t j = i;
+    while (j < v.size() && kJsonPlain[static_cast<unsigned char>(v[j])]) ++j;
+    out.append(v.data() + i, j - i);
+    if (j == v.size()) break;
+    const auto c = static_cast<unsigned char>(v[j]);
     if (c == '"' || c == '\\') {
       out.push_back('\\');
       out.push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c >= 0x7f) {
-      fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
     } else {
-      out.push_back(static_cast<char>(c));
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char e[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+      out.append(e, 6);
     }
+    i = j + 1;
   }
 }
 
@@ -83,7 +117,7 @@ void append_text_value(std::string& out, std::string_view v) {
     return;
   }
   bool plain = v.size() <= kMaxValue;
-  for (unsigned char c : v) plain = plain && c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '=';
+  for (unsigned char c : v) plain &= kTextPlain[c];
   if (plain)
     out.append(v);
   else
@@ -145,23 +179,29 @@ class Output {
 
   void flush_all() {
     std::lock_guard w(write_mu_);
-    batch_.clear();
+    std::vector<Buffer*> buffers;
     {
       std::lock_guard lk(registry_mu_);
-      for (auto& b : buffers_) {
-        std::lock_guard blk(b->mu);
-        batch_.append(b->data);
-        b->data.clear();
-      }
+      for (auto& b : buffers_) buffers.push_back(b.get());
     }
-    write_all(STDOUT_FILENO, batch_);
-    if (batch_.capacity() > kWriteAt) std::string().swap(batch_);
+    for (Buffer* b : buffers) {
+      {
+        // Swapped, not copied: the thread goes on appending into the emptied spare.
+        std::lock_guard blk(b->mu);
+        if (b->data.empty()) continue;
+        b->data.swap(b->spare);
+      }
+      write_all(STDOUT_FILENO, b->spare);
+      b->spare.clear();
+      if (b->spare.capacity() > kWriteAt) std::string().swap(b->spare);
+    }
   }
 
  private:
   struct Buffer {
     std::mutex mu;
-    std::string data;
+    std::string data;   // appended to by its thread
+    std::string spare;  // being written by the flusher (under write_mu_)
   };
 
   // Buffers live as long as the process: the output is never destroyed, so a thread ending
@@ -189,7 +229,6 @@ class Output {
   std::mutex registry_mu_;  // taken once per thread, and by the flusher
   std::vector<std::unique_ptr<Buffer>> buffers_;
   std::mutex write_mu_;  // one writer of stdout at a time
-  std::string batch_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -255,10 +294,9 @@ void say(std::string_view message) {
 
 void access(const AccessRecord& r) {
   const auto now = std::chrono::system_clock::now();
-  const double ms = r.seconds * 1000;
+  const auto us = static_cast<uint64_t>(r.seconds > 0 ? r.seconds * 1e6 : 0);  // integers format faster
   output().append(
       [&](std::string& out) {
-        auto it = std::back_inserter(out);
         if (output().format == Format::Json) {
           out.append("{\"time\":\"");
           append_time(out, now);
@@ -272,9 +310,15 @@ void access(const AccessRecord& r) {
           if (r.region.empty()) out.append("null"); else append_json_string(out, r.region);
           out.append(",\"operation\":");
           append_json_string(out, r.operation);
-          fmt::format_to(it, ",\"status\":{},\"error\":", r.status);
+          out.append(",\"status\":");
+          append_uint(out, r.status);
+          out.append(",\"error\":");
           if (r.error.empty()) out.append("null"); else append_json_string(out, r.error);
-          fmt::format_to(it, ",\"latency_ms\":{:.3f}}}\n", ms);
+          out.append(",\"latency_ms\":");
+          append_uint(out, us / 1000);
+          out.push_back('.');
+          append_3digits(out, static_cast<unsigned>(us % 1000));
+          out.append("}\n");
         } else {
           append_time(out, now);
           out.append(" info access request_id=");
@@ -287,9 +331,15 @@ void access(const AccessRecord& r) {
           append_text_value(out, r.region);
           out.append(" operation=");
           append_text_value(out, r.operation);
-          fmt::format_to(it, " status={} error=", r.status);
+          out.append(" status=");
+          append_uint(out, r.status);
+          out.append(" error=");
           append_text_value(out, r.error);
-          fmt::format_to(it, " latency_ms={:.3f}\n", ms);
+          out.append(" latency_ms=");
+          append_uint(out, us / 1000);
+          out.push_back('.');
+          append_3digits(out, static_cast<unsigned>(us % 1000));
+          out.push_back('\n');
         }
       },
       false);
