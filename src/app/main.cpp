@@ -10,6 +10,8 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <regex>
 #include <stdexcept>
@@ -26,6 +28,7 @@
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "common/metrics.hpp"
+#include "common/value_json.hpp"
 #include "common/worker_pool.hpp"
 #include "app/throttle.hpp"
 #include "connect/service.hpp"
@@ -73,6 +76,7 @@ struct ServeOptions {
   unsigned workers = 64;
   std::string log_level = "info";
   std::string log_format = "text";
+  std::string seed;
 };
 
 // The options once every flag has been checked.
@@ -180,6 +184,21 @@ int serve(const ServeConfig& c) {
   service.start(plan.default_blocks(model.shape("PhoneNumberCountryCode")->enum_values));
   cl::app::logging::say(fmt::format("loaded inventory: {} blocks, {} held numbers in {}", inventory.blocks().size(),
                                     inventory.hold_count(), seconds_text(started)));
+  if (!o.seed.empty()) {
+    // A pipeline starts from a known state: the snapshot replaces whatever the store holds.
+    std::ifstream in(o.seed, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    cl::Value snapshot;
+    std::string why;
+    if (!in || !cl::from_json(text, snapshot, &why))
+      throw std::runtime_error("--seed " + o.seed + ": not a JSON snapshot" + (why.empty() ? "" : ": " + why));
+    try {
+      service.import_snapshot(snapshot,
+                              [&o](const std::string& what) { cl::app::logging::say("seed " + o.seed + ": " + what); });
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error("--seed " + o.seed + ": " + e.what());
+    }
+  }
 
   cl::admin::AdminConfig admin_config{CL_VERSION, o.admin_token, !o.admin_token.empty() || is_loopback(o.host),
                                       store->backend()};
@@ -306,6 +325,8 @@ int main(int argc, char** argv) {
   s->add_option("--workers", o.workers, "Worker threads for admin calls and reads that may wait")
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
+  s->add_option("--seed", o.seed, "Start from this state snapshot (from `connect-local admin export`), replacing the store's")
+      ->check(CLI::ExistingFile);
   s->add_option("--log-level", o.log_level,
                 "trace, debug, info (one access-log line per request), warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
@@ -315,9 +336,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   // A misspelt command would otherwise be reported as a missing one.
-  if (argc > 1 && argv[1][0] != '-' && std::string_view(argv[1]) != "serve") {
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) commands.push_back(sub->get_name());
+  if (argc > 1 && argv[1][0] != '-' && std::find(commands.begin(), commands.end(), argv[1]) == commands.end()) {
     std::string message = std::string("unknown command '") + argv[1] + "'";
-    if (auto suggestion = closest(argv[1], {"serve"})) message += " (did you mean '" + *suggestion + "'?)";
+    if (auto suggestion = closest(argv[1], commands)) message += " (did you mean '" + *suggestion + "'?)";
     return usage_error(message, "connect-local --help");
   }
   if (argc > 1 && argv[1][0] == '-') {
