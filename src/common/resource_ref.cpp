@@ -119,7 +119,9 @@ ResourceRefResult parse_resource_ref(std::string_view text, ResourceKinds allowe
     ref.kind = *kind;
     ref.region = caller.region;
     ref.id = text;
-    ref.instance_id = *kind == ResourceKind::ContactFlow ? options.parent_instance_id : text;
+    ref.instance_id = *kind == ResourceKind::ContactFlow ? options.parent_instance_id
+                      : *kind == ResourceKind::Instance  ? text
+                                                         : std::string_view{};
     ref.bare = true;
     return ResourceRefResult{std::move(ref), RefError::Malformed};
   }

@@ -29,6 +29,7 @@ TEST(ResourceRef, BareIdTakesTheCallersAccountAndRegion) {
   auto p = parse_resource_ref(kP, kinds(ResourceKind::PhoneNumber), kCaller);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->arn(), arn("us-east-1", kAccount, std::string("phone-number/") + kP));
+  EXPECT_EQ(p->instance_id, "");  // a number names no instance (found by resource_ref_fuzz)
   auto g = parse_resource_ref(kP, kinds(ResourceKind::TrafficDistributionGroup), kCaller);
   ASSERT_TRUE(g);
   EXPECT_EQ(g->arn(), arn("us-east-1", kAccount, std::string("traffic-distribution-group/") + kP));
