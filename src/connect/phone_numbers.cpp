@@ -294,7 +294,7 @@ Value Service::claim_phone_number(const RequestContext& ctx, const Value& in) {
 Value Service::import_phone_number(const RequestContext& ctx, const Value& in) {
   const std::string source = in.string_or("SourcePhoneNumberArn", "");
   auto a = Arn::parse(source);
-  const bool shaped = a && a->service == "sms-voice" && a->resource.rfind("phone-number/phone-", 0) == 0 &&
+  const bool shaped = a && a->partition == "aws" && a->service == "sms-voice" && a->resource.rfind("phone-number/phone-", 0) == 0 &&
                       a->resource.size() == 19 + 32 &&
                       a->resource.find_first_not_of("0123456789abcdef", 19) == std::string::npos;
   if (!shaped)
