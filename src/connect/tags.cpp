@@ -14,7 +14,7 @@ constexpr size_t kMaxTagsPerResource = 50;
 }
 }  // namespace
 
-std::string Service::require_taggable(store::Txn& t, const RequestContext& ctx, const std::string& text) {
+std::string Service::require_taggable(store::ReadTxn& t, const RequestContext& ctx, const std::string& text) {
   // Another account's or region's ARN is simply not found: nothing of it is visible here. The
   // legacy instance/<id>/phone-number/<id> ARN of ListPhoneNumbers (v1) is not taggable.
   const auto ref = parse_resource_ref(text, kTaggableKinds, caller_of(ctx), RefOptions{false, {}});
@@ -39,11 +39,12 @@ std::string Service::require_taggable(store::Txn& t, const RequestContext& ctx, 
   return ref->arn();
 }
 
-Value Service::tag_resource(const RequestContext& ctx, const Value& in) {
+Value Service::tag_resource(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string arn = in.string_or("resourceArn", "");
   store::TagMap tags;
   for (const auto& [k, v] : in.find("tags")->as_map()) tags.emplace(k, v.as_string());
-  store_.write([&](store::Txn& t) {
+  {
+    // Reading the resource locks it: concurrent TagResource calls count against the limit in turn.
     const std::string resource = require_taggable(t, ctx, arn);
     store::TagMap merged = t.tags(resource);
     for (const auto& [k, v] : tags) merged[k] = v;
@@ -52,25 +53,21 @@ Value Service::tag_resource(const RequestContext& ctx, const Value& in) {
                                                    " tags; this request would leave it with " +
                                                    std::to_string(merged.size()) + ".");
     t.put_tags(resource, tags);
-  });
+  }
   return Value::map();
 }
 
-Value Service::untag_resource(const RequestContext& ctx, const Value& in) {
+Value Service::untag_resource(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string arn = in.string_or("resourceArn", "");
   std::vector<std::string> keys;
   for (const auto& k : in.find("tagKeys")->as_list()) keys.push_back(k.as_string());
-  store_.write([&](store::Txn& t) { t.delete_tags(require_taggable(t, ctx, arn), keys); });
+  t.delete_tags(require_taggable(t, ctx, arn), keys);
   return Value::map();
 }
 
-Value Service::list_tags_for_resource(const RequestContext& ctx, const Value& in) {
+Value Service::list_tags_for_resource(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
-    Value tm = Value::map();
-    for (const auto& [k, v] : t.tags(require_taggable(t, ctx, in.string_or("resourceArn", "")))) tm.set(k, v);
-    out.set("tags", std::move(tm));
-  });
+  out.set("tags", tags_value(t.tags(require_taggable(t, ctx, in.string_or("resourceArn", "")))));
   return out;
 }
 
