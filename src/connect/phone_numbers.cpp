@@ -225,13 +225,6 @@ store::PhoneNumberRecord Service::record_claim(store::WriteTxn& t, const Request
                                                const std::string& type, const Value& in) {
   const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
   check_claim_release_rule(t, ctx, q);
-  // Within the day a FAILED claim holds its number, its account may claim it again (the model's
-  // "you have one day to retry claiming the phone number"); nobody else can.
-  std::string retried;
-  if (auto holder = t.holder_of(number, ctx.now_ms); holder && holder->account_id == ctx.account_id &&
-                                                     holder->workflow == "CLAIM" && holder->failed_message &&
-                                                     ctx.now_ms >= holder->settles_ms)
-    retried = holder->id;
   store::PhoneNumberRecord r;
   r.id = ids_.uuid();
   r.account_id = ctx.account_id;
@@ -244,10 +237,15 @@ store::PhoneNumberRecord Service::record_claim(store::WriteTxn& t, const Request
   r.source_arn = in.opt_string("SourcePhoneNumberArn");
   start_workflow(r, ctx, "CLAIM", failure_for(t, ctx, target, number, q));
   t.purge_vanished(number, ctx.now_ms);
-  if (!t.take_hold(number, r.vanishes_ms, r.id, ctx.now_ms, retried)) not_available(number);
-  if (!retried.empty()) {
-    t.delete_phone_number(retried);
-    t.delete_all_tags(arn::phone_number(ctx.region, ctx.account_id, retried));
+  if (!t.take_hold(number, r.vanishes_ms, r.id, ctx.now_ms)) {
+    // Within the day a FAILED claim holds its number, its account may claim it again (the model's
+    // "you have one day to retry claiming the phone number"); nobody else can.
+    auto holder = t.holder_of(number, ctx.now_ms);
+    if (!holder || holder->account_id != ctx.account_id || holder->workflow != "CLAIM" || !holder->failed_message ||
+        ctx.now_ms < holder->settles_ms || !t.take_hold(number, r.vanishes_ms, r.id, ctx.now_ms, holder->id))
+      not_available(number);
+    t.delete_phone_number(holder->id);
+    t.delete_all_tags(arn::phone_number(holder->region, holder->account_id, holder->id));
   }
   // Every node's search index learns of the hold once it is durable.
   t.publish({store::Change::Kind::Hold, number, r.vanishes_ms, 0});
