@@ -5,7 +5,7 @@
 #include <chrono>
 #include <utility>
 
-#include "common/arn.hpp"
+#include "auth/authorize.hpp"
 #include "common/ids.hpp"
 #include "app/logging.hpp"
 #include "protocol/rest_json.hpp"
@@ -18,32 +18,6 @@ namespace {
 constexpr const char* kRequestIdHeader = "x-amzn-RequestId";
 // Bodies above this are verified and parsed on the worker pool (ordinary requests are < 4 KiB).
 constexpr size_t kInlineBodyBytes = 64 * 1024;
-
-// The resource a policy statement is matched against: the ARN the request names (a bare id in
-// its ARN form), else "*".
-std::string policy_resource(const Value& input, const auth::Identity& id) {
-  using ArnOf = std::string (*)(std::string_view, std::string_view, std::string_view);
-  static constexpr std::pair<const char*, ArnOf> kMembers[] = {
-      {"resourceArn", nullptr},
-      {"TargetArn", nullptr},
-      {"PhoneNumberId", &arn::phone_number},
-      {"TrafficDistributionGroupId", &arn::traffic_distribution_group},
-      {"InstanceId", &arn::instance},
-  };
-  for (const auto& [member, arn_of] : kMembers)
-    if (auto v = input.opt_string(member))
-      return v->rfind("arn:", 0) == 0 || !arn_of ? *v : arn_of(id.region, id.account_id, *v);
-  return "*";
-}
-
-void check_policy(const auth::Identity& id, const std::string& operation, const Value& input) {
-  if (!id.credential || !id.credential->policy) return;
-  const std::string action = "connect:" + operation;
-  const std::string resource = policy_resource(input, id);
-  if (!id.credential->policy->allows(action, resource))
-    errors::raise(errors::kAccessDenied, "User: arn:aws:iam::" + id.account_id + ":user/" + id.access_key_id +
-                                             " is not authorized to perform: " + action + " on resource: " + resource);
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -108,7 +82,7 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
     op = match.operation;
     input = protocol::parse_input(match, request);
     protocol::validate_input(*op, input);
-    check_policy(id, op->name, input);
+    auth::authorize(id, op->name, input);
     if (throttle_ && !throttle_->admit(id.account_id, id.region, op->name, wall_clock_ms()))
       errors::raise(errors::kThrottling, "Rate exceeded");
     ctx.operation = op->name;

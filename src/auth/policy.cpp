@@ -141,15 +141,15 @@ Policy Policy::parse(std::string_view json) {
   return policy;
 }
 
-bool Policy::allows(std::string_view action, std::string_view resource_arn) const {
+Policy::Decision Policy::evaluate(std::string_view action, std::string_view resource_arn) const {
   bool allowed = false;
   for (const auto& st : statements_) {
     if (st.effect == Effect::Allow && allowed) continue;  // only a Deny can change the outcome now
     if (!any_match(st.actions, action, true) || !any_match(st.resources, resource_arn, false)) continue;
-    if (st.effect == Effect::Deny) return false;
+    if (st.effect == Effect::Deny) return Decision::ExplicitDeny;
     allowed = true;
   }
-  return allowed;
+  return allowed ? Decision::Allow : Decision::ImplicitDeny;
 }
 
 }  // namespace cl::auth

@@ -31,7 +31,12 @@ class Policy {
 
   // `action` like "connect:ClaimPhoneNumber"; `resource_arn` the full ARN (or "*" for operations
   // that have no resource, e.g. ListInstances).
-  bool allows(std::string_view action, std::string_view resource_arn) const;
+  bool allows(std::string_view action, std::string_view resource_arn) const {
+    return evaluate(action, resource_arn) == Decision::Allow;
+  }
+  // Why: an explicit Deny, no matching Allow (implicit deny), or allowed.
+  enum class Decision { Allow, ExplicitDeny, ImplicitDeny };
+  Decision evaluate(std::string_view action, std::string_view resource_arn) const;
 
   const std::vector<Statement>& statements() const { return statements_; }
 

@@ -5,6 +5,7 @@
 #include "common/aws_error.hpp"
 #include "common/crypto.hpp"
 #include "common/percent.hpp"
+#include "common/resource_ref.hpp"
 
 namespace cl::auth {
 
@@ -19,11 +20,16 @@ constexpr const char* kInvalidToken = "The security token included in the reques
 constexpr const char* kPresignRequired =
     "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', "
     "'X-Amz-Date', 'X-Amz-SignedHeaders'. Re-examine the query-string parameters.";
+constexpr const char* kPresignRepeated =
+    "AWS query-string parameters must include each of 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', "
+    "'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token' at most once. Re-examine the query-string "
+    "parameters.";
 
 // The presigned (query) form's parameters, decoded.
 struct PresignParams {
   bool algorithm_set = false, credential_set = false, date_set = false, signed_headers_set = false,
        signature_set = false, expires_set = false, token_set = false;
+  bool repeated = false;  // an authentication parameter given twice
   std::string algorithm, credential, date, signed_headers, signature, expires, token;
 };
 
@@ -38,7 +44,10 @@ bool find_presign_params(std::string_view raw_query, PresignParams& p) {
   if (raw_query.find("X-Amz-") == std::string_view::npos) return false;
   percent::for_each_query_part(raw_query, [&](std::string_view name, std::string_view value) {
     auto take = [&](bool& set, std::string& into) {
-      if (set) return;  // the first occurrence wins
+      if (set) {
+        p.repeated = true;  // refused in Verify mode; Mode::Off keeps the first
+        return;
+      }
       set = true;
       into = decoded(value);
     };
@@ -97,32 +106,37 @@ std::string normalized_path(std::string_view path) {
   return out;
 }
 
-// The headers authentication reads, found in one pass (the first occurrence of each wins).
+// The headers authentication reads, found in one pass (the first occurrence of each; `repeated`
+// names one that came twice: which copy a signer meant is unknowable, so Verify mode refuses).
 struct AuthHeaders {
   const std::string* authorization = nullptr;
   const std::string* amz_date = nullptr;
   const std::string* security_token = nullptr;
   const std::string* content_sha256 = nullptr;
+  const char* repeated = nullptr;
 };
 
 AuthHeaders scan_headers(const http::Request& request) {
   AuthHeaders a;
-  auto take = [](const std::string*& slot, const http::Header& h) {
-    if (!slot) slot = &h.value;
+  auto take = [&a](const std::string*& slot, const http::Header& h, const char* name) {
+    if (!slot)
+      slot = &h.value;
+    else if (!a.repeated)
+      a.repeated = name;
   };
   for (const auto& h : request.headers) {
     switch (h.name.size()) {
       case 13:
-        if (ascii_iequals(h.name, "authorization")) take(a.authorization, h);
+        if (ascii_iequals(h.name, "authorization")) take(a.authorization, h, "Authorization");
         break;
       case 10:
-        if (ascii_iequals(h.name, "x-amz-date")) take(a.amz_date, h);
+        if (ascii_iequals(h.name, "x-amz-date")) take(a.amz_date, h, "X-Amz-Date");
         break;
       case 20:
         if (ascii_iequals(h.name, "x-amz-security-token"))
-          take(a.security_token, h);
+          take(a.security_token, h, "X-Amz-Security-Token");
         else if (ascii_iequals(h.name, "x-amz-content-sha256"))
-          take(a.content_sha256, h);
+          take(a.content_sha256, h, "X-Amz-Content-Sha256");
         break;
       default:
         break;
@@ -139,6 +153,128 @@ struct SignedRequest {
   int64_t expires_seconds = -1;  // presigned only; -1 when absent
 };
 
+[[noreturn]] void unsupported_algorithm() {
+  raise(errors::kIncompleteSignature,
+        "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
+}
+
+// Step 1a: the Authorization header form.
+SignedRequest read_header_form(const AuthHeaders& headers) {
+  const std::string_view header = *headers.authorization;
+  const AuthorizationHeader a = parse_authorization(header);
+  const bool has_date = headers.amz_date != nullptr;
+  if (!a.has_credential || !a.has_signature || !a.has_signed_headers || !has_date) {
+    std::string msg;
+    if (!a.has_credential) msg += "Authorization header requires 'Credential' parameter. ";
+    if (!a.has_signature) msg += "Authorization header requires 'Signature' parameter. ";
+    if (!a.has_signed_headers) msg += "Authorization header requires 'SignedHeaders' parameter. ";
+    if (!has_date) msg += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+    msg += "Authorization=";
+    msg.append(header);
+    raise(errors::kIncompleteSignature, std::move(msg));
+  }
+  if (a.algorithm != kAlgorithm) unsupported_algorithm();
+  SignedRequest sr;
+  sr.credential = a.credential;
+  sr.signed_headers = a.signed_headers;
+  sr.signature = a.signature;
+  sr.amz_date = *headers.amz_date;
+  if (headers.security_token) {
+    sr.has_security_token = true;
+    sr.security_token = *headers.security_token;
+  }
+  return sr;
+}
+
+// X-Amz-Expires: digits, at most a week.
+int64_t parse_expires(std::string_view expires) {
+  const bool negative = !expires.empty() && expires[0] == '-';
+  const std::string_view digits = expires.substr(negative ? 1 : 0);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    raise(errors::kIncompleteSignature, "X-Amz-Expires should be a number");
+  if (negative) raise(errors::kIncompleteSignature, "X-Amz-Expires must be non-negative");
+  int64_t seconds = 0;
+  for (char c : digits) {
+    seconds = seconds * 10 + (c - '0');
+    if (seconds > kMaxPresignedExpiresSeconds)
+      raise(errors::kIncompleteSignature, "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+  }
+  return seconds;
+}
+
+// Step 1b: the presigned query form (views point into `p`).
+SignedRequest read_presigned_form(const PresignParams& p, const AuthHeaders& headers) {
+  if (!p.credential_set || !p.date_set || !p.signed_headers_set || !p.signature_set)
+    raise(errors::kIncompleteSignature, kPresignRequired);
+  if (p.repeated) raise(errors::kIncompleteSignature, kPresignRepeated);
+  if (p.algorithm != kAlgorithm) unsupported_algorithm();
+  SignedRequest sr;
+  if (p.expires_set) sr.expires_seconds = parse_expires(p.expires);
+  sr.presigned = true;
+  sr.credential = p.credential;
+  sr.signed_headers = p.signed_headers;
+  sr.signature = p.signature;
+  sr.amz_date = p.date;
+  // A token may travel in the query or (as some signers put it) in the header; never both.
+  if (p.token_set && headers.security_token)
+    raise(errors::kIncompleteSignature, kPresignRepeated);
+  sr.has_security_token = p.token_set || headers.security_token;
+  sr.security_token = p.token_set ? std::string_view(p.token)
+                                  : headers.security_token ? std::string_view(*headers.security_token)
+                                                           : std::string_view{};
+  return sr;
+}
+
+// Step 1: exactly one authentication mechanism, read into a SignedRequest.
+SignedRequest read_signed_request(const http::Request& request, const AuthHeaders& headers, PresignParams& presign) {
+  const bool has_authorization = headers.authorization != nullptr;
+  const bool has_presign = find_presign_params(request.raw_query(), presign);
+  if (has_authorization && has_presign)
+    raise(errors::kIncompleteSignature,
+          "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string "
+          "parameter or the Authorization header should be specified");
+  if (!has_authorization && !has_presign) raise(errors::kMissingAuthenticationToken, "Missing Authentication Token");
+  if (headers.repeated)
+    raise(errors::kIncompleteSignature, std::string("The request carries more than one '") + headers.repeated +
+                                            "' header; exactly one is allowed.");
+  return has_authorization ? read_header_form(headers) : read_presigned_form(presign, headers);
+}
+
+// Step 2: the date and the credential scope (terminator, service, region, day, signed Host).
+struct Scope {
+  CredentialScope credential;
+  int64_t request_ms = 0;
+};
+
+Scope check_scope(const SignedRequest& sr) {
+  Scope s;
+  if (!parse_amz_date(sr.amz_date, s.request_ms))
+    raise(errors::kIncompleteSignature, "Date must be in ISO-8601 'basic format'. Got '" + std::string(sr.amz_date) +
+                                            "'. See http://en.wikipedia.org/wiki/ISO_8601");
+  CredentialScope& scope = s.credential;
+  if (!parse_credential(sr.credential, scope))
+    raise(errors::kIncompleteSignature,
+          "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '" +
+              std::string(sr.credential) + "'");
+  if (scope.terminator != kTerminator)
+    raise(errors::kInvalidSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
+                                         std::string(scope.terminator) + "'. ");
+  if (!signed_service(scope.service))
+    raise(errors::kInvalidSignature, "Credential should be scoped to correct service: 'connect'. ");
+  if (!signing_region(scope.region))
+    raise(errors::kInvalidSignature,
+          "Credential should be scoped to a valid region, not '" + std::string(scope.region) + "'. ");
+  if (scope.date != sr.amz_date.substr(0, 8))
+    raise(errors::kInvalidSignature,
+          "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
+              std::string(scope.date) + "' != '" + std::string(sr.amz_date.substr(0, 8)) + "', from '" +
+              std::string(sr.amz_date) + "'.");
+  if (!signed_headers_include_host(sr.signed_headers))
+    raise(errors::kInvalidSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+  return s;
+}
+
+// Step 3: X-Amz-Date within 15 minutes of the server clock (presigned: within X-Amz-Expires).
 void check_time(const SignedRequest& sr, int64_t request_ms, Millis now_ms) {
   if (request_ms > now_ms + kMaxClockSkewMs)
     raise(errors::kInvalidSignature, "Signature not yet current: " + std::string(sr.amz_date) +
@@ -158,7 +294,49 @@ void check_time(const SignedRequest& sr, int64_t request_ms, Millis now_ms) {
                                          " - 15 min.)");
 }
 
+// Step 4: a known access key, and a session token exactly when the credential has one.
+const Credential& check_credential(const Credentials& credentials, const CredentialScope& scope,
+                                   const SignedRequest& sr) {
+  const Credential* cred = credentials.find(scope.access_key_id);
+  if (!cred) raise(errors::kUnrecognizedClient, kInvalidToken);
+  if (cred->session_token.empty()) {
+    if (sr.has_security_token) raise(errors::kUnrecognizedClient, kInvalidToken);
+  } else if (!sr.has_security_token || !crypto::equal(sr.security_token, cred->session_token)) {
+    raise(errors::kUnrecognizedClient, kInvalidToken);
+  }
+  return *cred;
+}
+
+// Step 5: the signature, over the path as sent or (botocore) its normalised form.
+void check_signature(const http::Request& request, const AuthHeaders& headers, const SignedRequest& sr,
+                     const CredentialScope& scope, const crypto::Digest& key) {
+  HexDigest payload_scratch;
+  const std::string_view declared =
+      headers.content_sha256 ? std::string_view(*headers.content_sha256) : std::string_view{};
+  const std::string_view payload =
+      payload_hash(request.body, headers.content_sha256 ? &declared : nullptr, payload_scratch);
+
+  thread_local std::string canonical, to_sign;
+  auto matches = [&](std::string_view canonical_path) {
+    canonical.clear();
+    append_canonical_request(canonical, request, sr.signed_headers, payload, sr.presigned, canonical_path);
+    to_sign.clear();
+    append_string_to_sign(to_sign, sr.amz_date, scope.scope, canonical);
+    HexDigest expected;
+    signature(key, to_sign, expected);
+    return crypto::equal(std::string_view(expected.data(), expected.size()), sr.signature);
+  };
+  if (matches({})) return;
+  const std::string_view raw_path = request.raw_path();
+  std::string alt = canonical_uri(normalized_path(raw_path));
+  if (alt == canonical_uri(raw_path) || !matches(alt)) raise(errors::kInvalidSignature, kMismatch);
+}
+
 }  // namespace
+
+bool signed_service(std::string_view service) { return service == kSignedService; }
+
+bool signing_region(std::string_view region) { return is_connect_region(region); }
 
 Verifier::Verifier(Credentials credentials, Mode mode)
     : credentials_(std::move(credentials)), mode_(mode), cache_(std::make_unique<SigningKeyCache>()) {}
@@ -177,7 +355,13 @@ Identity Verifier::verify_off(const http::Request& request) const {
   CredentialScope scope;
   if (!credential.empty() && parse_credential(credential, scope)) {
     id.access_key_id = scope.access_key_id;
-    if (valid_region(scope.region)) id.region = scope.region;
+    // Signatures are not checked, but resources still live only where Amazon Connect runs.
+    if (valid_region(scope.region)) {
+      if (!signing_region(scope.region))
+        raise(errors::kInvalidSignature,
+              "Credential should be scoped to a valid region, not '" + std::string(scope.region) + "'. ");
+      id.region = scope.region;
+    }
   } else if (!credential.empty()) {
     id.access_key_id = credential.substr(0, credential.find('/'));
   }
@@ -188,135 +372,20 @@ Identity Verifier::verify_off(const http::Request& request) const {
 
 Identity Verifier::verify(const http::Request& request, Millis wall_now_ms) const {
   if (mode_ == Mode::Off) return verify_off(request);
-
-  SignedRequest sr;
-  PresignParams presign;  // owns the decoded values of the query form
   const AuthHeaders headers = scan_headers(request);
-  const bool has_authorization = headers.authorization != nullptr;
-  const bool has_presign = find_presign_params(request.raw_query(), presign);
-
-  if (has_authorization && has_presign)
-    raise(errors::kIncompleteSignature,
-          "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string "
-          "parameter or the Authorization header should be specified");
-  if (!has_authorization && !has_presign) raise(errors::kMissingAuthenticationToken, "Missing Authentication Token");
-
-  if (has_authorization) {
-    const std::string_view header = *headers.authorization;
-    const AuthorizationHeader a = parse_authorization(header);
-    const bool has_date = headers.amz_date != nullptr;
-    if (!a.has_credential || !a.has_signature || !a.has_signed_headers || !has_date) {
-      std::string msg;
-      if (!a.has_credential) msg += "Authorization header requires 'Credential' parameter. ";
-      if (!a.has_signature) msg += "Authorization header requires 'Signature' parameter. ";
-      if (!a.has_signed_headers) msg += "Authorization header requires 'SignedHeaders' parameter. ";
-      if (!has_date) msg += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
-      msg += "Authorization=";
-      msg.append(header);
-      raise(errors::kIncompleteSignature, std::move(msg));
-    }
-    if (a.algorithm != kAlgorithm)
-      raise(errors::kIncompleteSignature,
-            "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
-    sr.credential = a.credential;
-    sr.signed_headers = a.signed_headers;
-    sr.signature = a.signature;
-    sr.amz_date = *headers.amz_date;
-    if (headers.security_token) {
-      sr.has_security_token = true;
-      sr.security_token = *headers.security_token;
-    }
-  } else {
-    const PresignParams& p = presign;
-    if (!p.credential_set || !p.date_set || !p.signed_headers_set || !p.signature_set)
-      raise(errors::kIncompleteSignature, kPresignRequired);
-    if (p.algorithm != kAlgorithm)
-      raise(errors::kIncompleteSignature,
-            "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
-    if (p.expires_set) {
-      const bool negative = !p.expires.empty() && p.expires[0] == '-';
-      const std::string_view digits = std::string_view(p.expires).substr(negative ? 1 : 0);
-      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
-        raise(errors::kIncompleteSignature, "X-Amz-Expires should be a number");
-      if (negative) raise(errors::kIncompleteSignature, "X-Amz-Expires must be non-negative");
-      sr.expires_seconds = 0;
-      for (char c : digits) {
-        sr.expires_seconds = sr.expires_seconds * 10 + (c - '0');
-        if (sr.expires_seconds > kMaxPresignedExpiresSeconds)
-          raise(errors::kIncompleteSignature, "X-Amz-Expires must be less than a week (in seconds) that is 604800");
-      }
-    }
-    sr.presigned = true;
-    sr.credential = p.credential;
-    sr.signed_headers = p.signed_headers;
-    sr.signature = p.signature;
-    sr.amz_date = p.date;
-    sr.has_security_token = p.token_set;
-    sr.security_token = p.token;
-  }
-
-  int64_t request_ms = 0;
-  if (!parse_amz_date(sr.amz_date, request_ms))
-    raise(errors::kIncompleteSignature, "Date must be in ISO-8601 'basic format'. Got '" + std::string(sr.amz_date) +
-                                            "'. See http://en.wikipedia.org/wiki/ISO_8601");
-
-  CredentialScope scope;
-  if (!parse_credential(sr.credential, scope))
-    raise(errors::kIncompleteSignature,
-          "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '" +
-              std::string(sr.credential) + "'");
-  if (scope.terminator != kTerminator)
-    raise(errors::kInvalidSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
-                                         std::string(scope.terminator) + "'. ");
-  if (scope.service != kSignedService)
-    raise(errors::kInvalidSignature, "Credential should be scoped to correct service: 'connect'. ");
-  if (!valid_region(scope.region))
-    raise(errors::kInvalidSignature,
-          "Credential should be scoped to a valid region, not '" + std::string(scope.region) + "'. ");
-  if (scope.date != sr.amz_date.substr(0, 8))
-    raise(errors::kInvalidSignature,
-          "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '" +
-              std::string(scope.date) + "' != '" + std::string(sr.amz_date.substr(0, 8)) + "', from '" +
-              std::string(sr.amz_date) + "'.");
-  if (!signed_headers_include_host(sr.signed_headers))
-    raise(errors::kInvalidSignature, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
-
-  check_time(sr, request_ms, wall_now_ms);
-
-  const Credential* cred = credentials_.find(scope.access_key_id);
-  if (!cred) raise(errors::kUnrecognizedClient, kInvalidToken);
-  if (!cred->session_token.empty() &&
-      (!sr.has_security_token || !crypto::equal(sr.security_token, cred->session_token)))
-    raise(errors::kUnrecognizedClient, kInvalidToken);
-
-  HexDigest payload_scratch;
-  const std::string_view declared =
-      headers.content_sha256 ? std::string_view(*headers.content_sha256) : std::string_view{};
-  const std::string_view payload =
-      payload_hash(request.body, headers.content_sha256 ? &declared : nullptr, payload_scratch);
-  const crypto::Digest key = cache_->get(cred->secret_access_key, scope.date, scope.region, scope.service);
-
-  thread_local std::string canonical, to_sign;
-  auto matches = [&](std::string_view canonical_path) {
-    canonical.clear();
-    append_canonical_request(canonical, request, sr.signed_headers, payload, sr.presigned, canonical_path);
-    to_sign.clear();
-    append_string_to_sign(to_sign, sr.amz_date, scope.scope, canonical);
-    HexDigest expected;
-    signature(key, to_sign, expected);
-    return crypto::equal(std::string_view(expected.data(), expected.size()), sr.signature);
-  };
-  if (!matches({})) {
-    const std::string_view raw_path = request.raw_path();
-    std::string alt = canonical_uri(normalized_path(raw_path));
-    if (alt == canonical_uri(raw_path) || !matches(alt)) raise(errors::kInvalidSignature, kMismatch);
-  }
+  PresignParams presign;  // owns the decoded values of the query form
+  const SignedRequest sr = read_signed_request(request, headers, presign);
+  const Scope scope = check_scope(sr);
+  check_time(sr, scope.request_ms, wall_now_ms);
+  const Credential& cred = check_credential(credentials_, scope.credential, sr);
+  const CredentialScope& cs = scope.credential;
+  check_signature(request, headers, sr, cs, cache_->get(cred.secret_access_key, cs.date, cs.region, cs.service));
 
   Identity id;
-  id.account_id = cred->account_id;
-  id.region = scope.region;
-  id.access_key_id = scope.access_key_id;
-  id.credential = cred;
+  id.account_id = cred.account_id;
+  id.region = cs.region;
+  id.access_key_id = cs.access_key_id;
+  id.credential = &cred;
   return id;
 }
 

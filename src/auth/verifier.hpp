@@ -6,14 +6,17 @@
 //   MissingAuthenticationTokenException  "Missing Authentication Token"   (no Authorization, no X-Amz-Algorithm)
 //   IncompleteSignatureException         missing Credential/SignedHeaders/Signature/X-Amz-Date, credential
 //                                        not 5 elements, malformed X-Amz-Date, unsupported algorithm, both
-//                                        auth forms at once, presigned parameters missing or X-Amz-Expires bad
-//   InvalidSignatureException            scope terminator/service/region/date wrong, host not signed,
-//                                        X-Amz-Date outside +-15 min (presigned: past X-Amz-Expires),
+//                                        auth forms at once, an authentication header or presigned
+//                                        parameter repeated, presigned parameters missing or X-Amz-Expires bad
+//   InvalidSignatureException            scope terminator/service/date wrong, region not one where Amazon
+//                                        Connect runs, host not signed, X-Amz-Date outside +-15 min
+//                                        (presigned: past X-Amz-Expires)
 //   UnrecognizedClientException          unknown access key; session token absent or different when the
-//                                        credential has one
+//                                        credential has one, present when it has none
 //   InvalidSignatureException            x-amz-content-sha256 not the body's hash; signature mismatch
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "auth/credentials.hpp"
 #include "auth/sigv4.hpp"
@@ -35,13 +38,18 @@ inline constexpr const char* kDefaultRegion = "us-east-1";
 inline constexpr const char* kDefaultAccountId = "000000000000";
 inline constexpr const char* kSignedService = "connect";
 
+// The one place that says which SigV4 services and regions a credential scope may name.
+bool signed_service(std::string_view service);
+bool signing_region(std::string_view region);  // a region where Amazon Connect runs (common/resource_ref.hpp)
+
 class Verifier {
  public:
   Verifier(Credentials credentials, Mode mode);
 
   // Mode::Verify: checks the signature, returns the credential's account and the scope's region.
-  // Mode::Off: never throws; account = the access key when it is 12 digits, else 000000000000;
-  // region = the credential scope's region when present and well-formed, else us-east-1.
+  // Mode::Off: no signature check; account = the access key when it is 12 digits, else 000000000000;
+  // region = the credential scope's region when present and well-formed, else us-east-1. A
+  // well-formed region where Amazon Connect does not run is still refused (InvalidSignatureException).
   Identity verify(const http::Request& request, Millis wall_now_ms) const;
 
   Mode mode() const { return mode_; }

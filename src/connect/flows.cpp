@@ -2,6 +2,7 @@
 #include "common/arn.hpp"
 #include "common/aws_error.hpp"
 #include "common/crypto.hpp"
+#include "common/resource_ref.hpp"
 #include "common/value_json.hpp"
 #include "connect/service.hpp"
 
@@ -56,16 +57,11 @@ void Service::create_default_flows(store::WriteTxn& t, const RequestContext& ctx
 
 store::ContactFlowRecord Service::require_flow(store::ReadTxn& t, const RequestContext& ctx, const std::string& instance_id,
                                                const std::string& id_or_arn) {
-  std::string id = id_or_arn;
-  if (id_or_arn.rfind("arn:", 0) == 0) {
-    auto a = Arn::parse(id_or_arn);
-    const std::string expected = "instance/" + instance_id + "/contact-flow/";
-    if (!a || a->service != "connect" || a->account_id != ctx.account_id || a->region != ctx.region ||
-        a->resource.rfind(expected, 0) != 0)
-      flow_not_found(id_or_arn);
-    id = a->resource.substr(expected.size());
-  }
-  auto f = t.contact_flow(scope_of(ctx), instance_id, id);
+  // A flow ARN must name the request's instance, in the caller's region.
+  const auto ref = parse_resource_ref(id_or_arn, kinds(ResourceKind::ContactFlow), caller_of(ctx),
+                                      RefOptions{true, instance_id});
+  if (!ref || ref->region != ctx.region || ref->instance_id != instance_id) flow_not_found(id_or_arn);
+  auto f = t.contact_flow(scope_of(ctx), instance_id, ref->id);
   if (!f) flow_not_found(id_or_arn);
   return *f;
 }

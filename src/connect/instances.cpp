@@ -1,6 +1,7 @@
 // CreateInstance, DescribeInstance, ListInstances, DeleteInstance.
 #include "common/arn.hpp"
 #include "common/aws_error.hpp"
+#include "common/resource_ref.hpp"
 #include "connect/service.hpp"
 
 namespace cl::connect {
@@ -34,15 +35,10 @@ Value Service::instance_value(const store::InstanceRecord& r, const RequestConte
 }
 
 store::InstanceRecord Service::require_instance(store::ReadTxn& t, const RequestContext& ctx, const std::string& id_or_arn) {
-  std::string id = id_or_arn;
-  if (id_or_arn.rfind("arn:", 0) == 0) {
-    auto a = Arn::parse(id_or_arn);
-    if (!a || a->service != "connect" || a->region != ctx.region || a->account_id != ctx.account_id ||
-        a->resource.rfind("instance/", 0) != 0)
-      errors::raise(errors::kResourceNotFound, "Instance not found: " + id_or_arn);
-    id = a->resource.substr(9);
-  }
-  auto r = t.instance(scope_of(ctx), id);
+  // An instance is reached only in its own region (a replica is its own record there).
+  const auto ref = parse_resource_ref(id_or_arn, kinds(ResourceKind::Instance), caller_of(ctx));
+  if (!ref || ref->region != ctx.region) errors::raise(errors::kResourceNotFound, "Instance not found: " + id_or_arn);
+  auto r = t.instance(scope_of(ctx), ref->id);
   if (!r) errors::raise(errors::kResourceNotFound, "Instance not found: " + id_or_arn);
   return *r;
 }

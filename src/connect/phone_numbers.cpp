@@ -3,6 +3,7 @@
 // the store is the one authority on who may claim it.
 #include "common/arn.hpp"
 #include "common/aws_error.hpp"
+#include "common/resource_ref.hpp"
 #include "common/time_format.hpp"
 #include "connect/service.hpp"
 
@@ -86,13 +87,20 @@ Service::Target Service::resolve_target(store::ReadTxn& t, const RequestContext&
   if (!instance && !target) errors::raise(errors::kInvalidParameter, "Either InstanceId or TargetArn must be provided");
   Target resolved;
   if (target) {
-    auto a = Arn::parse(*target);
-    const bool is_instance = a && a->resource.rfind("instance/", 0) == 0 && a->resource.find('/', 9) == std::string::npos;
-    const bool is_group = a && a->resource.rfind("traffic-distribution-group/", 0) == 0;
-    if (!a || a->service != "connect" || (!is_instance && !is_group))
-      errors::raise(errors::kInvalidParameter, "TargetArn must be the ARN of an instance or a traffic distribution group: " + *target);
-    if (a->account_id != ctx.account_id) errors::raise(errors::kResourceNotFound, "Target not found: " + *target);
-    if (is_group) {
+    const auto ref = parse_resource_ref(*target, ResourceKind::Instance | ResourceKind::TrafficDistributionGroup,
+                                        caller_of(ctx), RefOptions{false, {}});
+    if (!ref) {
+      switch (ref.error) {
+        case RefError::OtherAccount:
+        case RefError::NoSuchId:
+          errors::raise(errors::kResourceNotFound, "Target not found: " + *target);
+        case RefError::OtherRegion:
+          errors::raise(errors::kInvalidParameter, "The endpoint you are calling is not in the same Region where the target was created");
+        default:
+          errors::raise(errors::kInvalidParameter, "TargetArn must be the ARN of an instance or a traffic distribution group: " + *target);
+      }
+    }
+    if (ref->kind == ResourceKind::TrafficDistributionGroup) {
       // Searches and lists reach a group from its instance's replica region too (by ARN).
       auto group = require_group(t, ctx, *target, access);
       if (group_status(group, ctx.now_ms) != "ACTIVE")
@@ -100,7 +108,7 @@ Service::Target Service::resolve_target(store::ReadTxn& t, const RequestContext&
       resolved = {arn::traffic_distribution_group(group.region, group.account_id, group.id), group.region,
                   group.instance_id, true};
     } else {
-      if (a->region != ctx.region)
+      if (ref->region != ctx.region)
         errors::raise(errors::kInvalidParameter,
                       "The endpoint you are calling is not in the same Region where the instance was created");
       auto r = require_instance(t, ctx, *target);
@@ -119,23 +127,19 @@ Service::Target Service::resolve_target(store::ReadTxn& t, const RequestContext&
 
 std::optional<store::TrafficDistributionGroupRecord> Service::group_of_target(store::ReadTxn& t, const std::string& account_id,
                                                                              const std::string& target_arn) {
-  auto a = Arn::parse(target_arn);
-  constexpr std::string_view kGroup = "traffic-distribution-group/";
-  if (!a || a->resource.rfind(kGroup, 0) != 0) return std::nullopt;
-  return t.traffic_distribution_group({account_id, a->region}, a->resource.substr(kGroup.size()));
+  // Stored target ARNs are canonical; the account is the caller's and the region the ARN's own.
+  const auto ref = parse_resource_ref(target_arn, kinds(ResourceKind::TrafficDistributionGroup), Caller{account_id, {}},
+                                      RefOptions{false, {}});
+  if (!ref) return std::nullopt;
+  return t.traffic_distribution_group({account_id, ref->region}, ref->id);
 }
 
 store::PhoneNumberRecord Service::require_phone_number(store::ReadTxn& t, const RequestContext& ctx, const std::string& id_or_arn,
                                                        Access access) {
-  std::string id = id_or_arn;
-  std::string region = ctx.region;
-  if (id_or_arn.rfind("arn:", 0) == 0) {
-    auto a = Arn::parse(id_or_arn);
-    if (!a || a->service != "connect" || a->account_id != ctx.account_id || a->resource.rfind("phone-number/", 0) != 0)
-      phone_not_found(id_or_arn);
-    id = a->resource.substr(13);
-    region = a->region;
-  }
+  const auto ref = parse_resource_ref(id_or_arn, kinds(ResourceKind::PhoneNumber), caller_of(ctx));
+  if (!ref) phone_not_found(id_or_arn);
+  const std::string& id = ref->id;
+  const std::string& region = ref->region;
   auto r = t.phone_number(ctx.account_id, id);
   if (!r || r->region != region) phone_not_found(id_or_arn);
   if (ctx.now_ms >= r->vanishes_ms) phone_not_found(id_or_arn);  // a FAILED claim vanishes after its hold
@@ -259,7 +263,9 @@ Value number_summary(const store::PhoneNumberRecord& r) {
   v.set("PhoneNumberCountryCode", r.country);
   v.set("PhoneNumberType", r.type);
   v.set("TargetArn", r.target_arn);
-  if (auto a = Arn::parse(r.target_arn); a && a->resource.rfind("instance/", 0) == 0) v.set("InstanceId", a->resource.substr(9));
+  if (auto target = parse_resource_ref(r.target_arn, kinds(ResourceKind::Instance), Caller{r.account_id, r.region},
+                                       RefOptions{false, {}}))
+    v.set("InstanceId", target->id);
   if (r.description) v.set("PhoneNumberDescription", *r.description);
   if (r.source_arn) v.set("SourcePhoneNumberArn", *r.source_arn);
   return v;
@@ -292,7 +298,7 @@ Value Service::claim_phone_number(const RequestContext& ctx, const Value& in, st
 Value Service::import_phone_number(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string source = in.string_or("SourcePhoneNumberArn", "");
   auto a = Arn::parse(source);
-  const bool shaped = a && a->service == "sms-voice" && a->resource.rfind("phone-number/phone-", 0) == 0 &&
+  const bool shaped = a && a->partition == "aws" && a->service == "sms-voice" && a->resource.rfind("phone-number/phone-", 0) == 0 &&
                       a->resource.size() == 19 + 32 &&
                       a->resource.find_first_not_of("0123456789abcdef", 19) == std::string::npos;
   if (!shaped)

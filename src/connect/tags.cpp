@@ -1,6 +1,7 @@
 // TagResource, UntagResource, ListTagsForResource: tags live on the resource's ARN.
 #include "common/arn.hpp"
 #include "common/aws_error.hpp"
+#include "common/resource_ref.hpp"
 #include "connect/service.hpp"
 
 namespace cl::connect {
@@ -14,34 +15,28 @@ constexpr size_t kMaxTagsPerResource = 50;
 }  // namespace
 
 std::string Service::require_taggable(store::ReadTxn& t, const RequestContext& ctx, const std::string& text) {
-  auto a = Arn::parse(text);
-  // Another account's or region's ARN is simply not found: nothing of it is visible here.
-  if (!a || a->partition != "aws" || a->service != "connect" || a->region != ctx.region || a->account_id != ctx.account_id)
-    not_found(text);
-  const std::string& res = a->resource;
-  if (res.rfind("instance/", 0) == 0) {
-    const size_t slash = res.find('/', 9);
-    const std::string instance_id = res.substr(9, slash == std::string::npos ? std::string::npos : slash - 9);
-    if (!t.instance(scope_of(ctx), instance_id)) not_found(text);
-    if (slash == std::string::npos) return a->str();
-    // instance/<id>/contact-flow/<flow-id>
-    constexpr std::string_view kFlow = "/contact-flow/";
-    if (res.compare(slash, kFlow.size(), kFlow) == 0) {
-      if (!t.contact_flow(scope_of(ctx), instance_id, res.substr(slash + kFlow.size()))) not_found(text);
-      return a->str();
-    }
+  // Another account's or region's ARN is simply not found: nothing of it is visible here. The
+  // legacy instance/<id>/phone-number/<id> ARN of ListPhoneNumbers (v1) is not taggable.
+  const auto ref = parse_resource_ref(text, kTaggableKinds, caller_of(ctx), RefOptions{false, {}});
+  if (!ref || ref->region != ctx.region) not_found(text);
+  switch (ref->kind) {
+    case ResourceKind::Instance:
+      if (!t.instance(scope_of(ctx), ref->id)) not_found(text);
+      break;
+    case ResourceKind::ContactFlow:
+      if (!t.instance(scope_of(ctx), ref->instance_id) || !t.contact_flow(scope_of(ctx), ref->instance_id, ref->id))
+        not_found(text);
+      break;
+    case ResourceKind::TrafficDistributionGroup:
+      require_group(t, ctx, text, Access::Home);
+      break;
+    case ResourceKind::PhoneNumber:
+      require_phone_number(t, ctx, text);
+      break;
+    case ResourceKind::LegacyPhoneNumber:
+      not_found(text);
   }
-  if (res.rfind("traffic-distribution-group/", 0) == 0) {
-    require_group(t, ctx, text, Access::Home);
-    return a->str();
-  }
-  if (res.rfind("phone-number/", 0) == 0) {
-    require_phone_number(t, ctx, text);  // only this ARN form: the legacy v1 ARN is not taggable
-    return a->str();
-  }
-  // Other resource types (and the legacy instance/<id>/phone-number/<id> ARN, which is not
-  // taggable) are not found.
-  not_found(text);
+  return ref->arn();
 }
 
 Value Service::tag_resource(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {

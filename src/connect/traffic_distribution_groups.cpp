@@ -7,6 +7,7 @@
 
 #include "common/arn.hpp"
 #include "common/aws_error.hpp"
+#include "common/resource_ref.hpp"
 #include "connect/service.hpp"
 
 namespace cl::connect {
@@ -14,7 +15,6 @@ namespace cl::connect {
 namespace {
 
 constexpr int kListDefault = 10;
-constexpr std::string_view kGroupPrefix = "traffic-distribution-group/";
 
 // The region pairs Amazon Connect Global Resiliency supports (source -> replica).
 constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kReplicationPairs{{
@@ -40,14 +40,10 @@ std::string Service::group_status(const store::TrafficDistributionGroupRecord& g
 
 store::TrafficDistributionGroupRecord Service::require_group(store::ReadTxn& t, const RequestContext& ctx,
                                                              const std::string& id_or_arn, Access access) {
-  std::string id = id_or_arn, region = ctx.region;
-  if (id_or_arn.rfind("arn:", 0) == 0) {
-    auto a = Arn::parse(id_or_arn);
-    if (!a || a->service != "connect" || a->account_id != ctx.account_id || a->resource.rfind(kGroupPrefix, 0) != 0)
-      group_not_found(id_or_arn);
-    id = a->resource.substr(kGroupPrefix.size());
-    region = a->region;
-  }
+  const auto ref = parse_resource_ref(id_or_arn, kinds(ResourceKind::TrafficDistributionGroup), caller_of(ctx));
+  if (!ref) group_not_found(id_or_arn);
+  const std::string& id = ref->id;
+  const std::string& region = ref->region;
   // The operation's modeled 400: InvalidParameterException for claims, InvalidRequestException for
   // DeleteTrafficDistributionGroup.
   if (region != ctx.region && access == Access::Home)

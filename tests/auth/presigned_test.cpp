@@ -199,5 +199,35 @@ TEST_F(Presigned, MalformedParameters) {
                    "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
 }
 
+TEST_F(Presigned, SameRulesAsTheHeaderForm) {
+  for (const auto& v : vectors) {
+    SCOPED_TRACE(v.name);
+    const int64_t t = ms(v.amz_date);
+    // A region where Amazon Connect does not run.
+    http::Request region = v.request;
+    const std::string scoped = "%2F" + v.region + "%2F";
+    const size_t at = region.target.find(scoped);
+    ASSERT_NE(at, std::string::npos);
+    region.target.replace(at, scoped.size(), "%2Fzz-evil-9%2F");
+    expect_aws_error([&] { verifier->verify(region, t); }, errors::kInvalidSignature,
+                     "Credential should be scoped to a valid region, not 'zz-evil-9'. ");
+    // A parameter given twice.
+    http::Request twice = v.request;
+    twice.target += "&X-Amz-Date=" + v.amz_date;
+    expect_aws_error([&] { verifier->verify(twice, t); }, errors::kIncompleteSignature);
+    // A session token on a credential that has none (query or header).
+    if (v.token.empty()) {
+      http::Request query_token = v.request;
+      query_token.target += "&X-Amz-Security-Token=abc";
+      expect_aws_error([&] { verifier->verify(query_token, t); }, errors::kUnrecognizedClient,
+                       "The security token included in the request is invalid.");
+      http::Request header_token = v.request;
+      header_token.headers.push_back({"X-Amz-Security-Token", "abc"});
+      expect_aws_error([&] { verifier->verify(header_token, t); }, errors::kUnrecognizedClient,
+                       "The security token included in the request is invalid.");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace cl::auth

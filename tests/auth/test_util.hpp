@@ -26,7 +26,8 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-inline std::string captures_dir() { return std::string(CL_SHARED_DIR) + "/reference/wire-captures"; }
+// A copy of reference/wire-captures: the tests depend on nothing outside the repository.
+inline std::string captures_dir() { return std::string(CL_AUTH_FIXTURES_DIR) + "/wire-captures"; }
 inline std::string fixtures_dir() { return CL_AUTH_FIXTURES_DIR; }
 
 // One captured request: what was on the wire plus the expected canonical request.

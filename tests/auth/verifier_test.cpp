@@ -165,7 +165,8 @@ TEST_F(Mutations, RegionInScope) {
   for (const auto& c : captures()) {
     SCOPED_TRACE(c.file);
     http::Request r = c.request;
-    set_header(r, "authorization", replace_once(header(r, "authorization"), "/" + c.region + "/", "/ap-south-1/"));
+    const std::string other_region = c.region == "ap-southeast-2" ? "ca-central-1" : "ap-southeast-2";
+    set_header(r, "authorization", replace_once(header(r, "authorization"), "/" + c.region + "/", "/" + other_region + "/"));
     expect_rejected(r, errors::kInvalidSignature, kMismatch);
   }
 }
@@ -246,12 +247,59 @@ TEST_F(Mutations, SessionTokenMissingOrDifferent) {
   EXPECT_GE(n, 2u);
 }
 
-TEST_F(Mutations, TokenIgnoredWhenTheCredentialHasNone) {
-  // A permanent key (no session token configured) accepts a signed request that carries one.
+TEST_F(Mutations, TokenRefusedWhenTheCredentialHasNone) {
+  // A permanent key (no session token configured) refuses a signed request that carries one, as AWS does.
   http::Request r = basic_request();
   r.headers.push_back({"X-Amz-Security-Token", "whatever"});
   sign(r, "AKIDEXAMPLE", kSecret, "20261126T160108Z", "us-east-1", "host;x-amz-date;x-amz-security-token");
-  EXPECT_NO_THROW(verifier.verify(r, date_of(r)));
+  expect_rejected(r, errors::kUnrecognizedClient, kInvalidToken);
+  // Unsigned, too.
+  http::Request unsigned_token = basic_request();
+  sign(unsigned_token, "AKIDEXAMPLE", kSecret, "20261126T160108Z", "us-east-1", "host;x-amz-date");
+  unsigned_token.headers.push_back({"X-Amz-Security-Token", "whatever"});
+  expect_rejected(unsigned_token, errors::kUnrecognizedClient, kInvalidToken);
+}
+
+TEST_F(Mutations, RepeatedAuthenticationHeadersAreRefused) {
+  http::Request base = basic_request();
+  sign(base, "AKIDEXAMPLE", kSecret, "20261126T160108Z", "us-east-1", "host;x-amz-date");
+  ASSERT_NO_THROW(verifier.verify(base, date_of(base)));
+  // A second Authorization, valid or not, in either order: which one was meant is unknowable.
+  http::Request other = basic_request();
+  sign(other, "AKIDEXAMPLE", "another secret", "20261126T160108Z", "us-east-1", "host;x-amz-date");
+  for (bool valid_first : {true, false}) {
+    http::Request r = valid_first ? base : other;
+    r.headers.push_back({"Authorization", header(valid_first ? other : base, "authorization")});
+    expect_rejected(r, errors::kIncompleteSignature,
+                    "The request carries more than one 'Authorization' header; exactly one is allowed.");
+  }
+  http::Request same = base;
+  same.headers.push_back({"authorization", header(base, "authorization")});
+  expect_rejected(same, errors::kIncompleteSignature);
+  for (const char* name : {"X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256"}) {
+    SCOPED_TRACE(name);
+    http::Request r = base;
+    r.headers.push_back({name, "x"});
+    r.headers.push_back({name, "y"});
+    expect_rejected(r, errors::kIncompleteSignature);
+  }
+}
+
+TEST_F(Mutations, RegionsWhereConnectDoesNotRun) {
+  for (const char* region : {"zz-evil-9", "us-east-2", "eu-west-1", "us-gov-west-1", "cn-north-1"}) {
+    SCOPED_TRACE(region);
+    http::Request r = basic_request();
+    sign(r, "AKIDEXAMPLE", kSecret, "20261126T160108Z", region, "host;x-amz-date");  // correctly signed
+    expect_rejected(r, errors::kInvalidSignature,
+                    "Credential should be scoped to a valid region, not '" + std::string(region) + "'. ");
+  }
+  for (const char* region : {"us-east-1", "us-west-2", "eu-central-1", "eu-west-2", "ap-northeast-1", "ap-northeast-3",
+                             "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ca-central-1", "af-south-1"}) {
+    SCOPED_TRACE(region);
+    http::Request r = basic_request();
+    sign(r, "AKIDEXAMPLE", kSecret, "20261126T160108Z", region, "host;x-amz-date");
+    EXPECT_EQ(verifier.verify(r, date_of(r)).region, region);
+  }
 }
 
 TEST_F(Mutations, WrongService) {
@@ -445,10 +493,14 @@ TEST(VerifierOff, NoSignatureCheck) {
   EXPECT_EQ(id.region, "eu-west-2");
   EXPECT_EQ(id.access_key_id, "123456789012");
 
-  set_header(r, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/ap-south-1/connect/aws4_request");
+  set_header(r, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/ap-southeast-1/connect/aws4_request");
   id = verifier.verify(r, 0);
   EXPECT_EQ(id.account_id, "000000000000");
-  EXPECT_EQ(id.region, "ap-south-1");
+  EXPECT_EQ(id.region, "ap-southeast-1");
+  // Signatures are not checked, but resources never land in a region where Amazon Connect does not run.
+  set_header(r, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/zz-evil-9/connect/aws4_request");
+  expect_aws_error([&] { verifier.verify(r, 0); }, errors::kInvalidSignature,
+                   "Credential should be scoped to a valid region, not 'zz-evil-9'. ");
 
   set_header(r, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/NOT_A_REGION/connect/aws4_request");
   EXPECT_EQ(verifier.verify(r, 0).region, "us-east-1");
@@ -457,10 +509,10 @@ TEST(VerifierOff, NoSignatureCheck) {
 
   http::Request presigned = basic_request();
   presigned.target +=
-      "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=210987654321%2F20261126%2Fsa-east-1%2Fconnect%2Faws4_request";
+      "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=210987654321%2F20261126%2Fca-central-1%2Fconnect%2Faws4_request";
   id = verifier.verify(presigned, 0);
   EXPECT_EQ(id.account_id, "210987654321");
-  EXPECT_EQ(id.region, "sa-east-1");
+  EXPECT_EQ(id.region, "ca-central-1");
 
   // Every capture passes with any clock.
   for (const auto& c : captures()) EXPECT_NO_THROW(verifier.verify(c.request, 0));

@@ -131,5 +131,30 @@ TEST_F(InstancesTest, TagOperationsRejectForeignAndLegacyArns) {
   EXPECT_EQ(error_of("ListTagsForResource", obj({{"resourceArn", "not-an-arn"}})), "ResourceNotFoundException");
 }
 
+TEST_F(InstancesTest, OnlyTheStrictArnOfTheCallersInstanceIsAccepted) {
+  const std::string id = create_instance("strict").string_or("Id", "");
+  const std::string rest = ":instance/" + id;
+  // Every near miss of arn:aws:connect:us-east-1:111111111111:instance/<id> is not found, and
+  // DeleteInstance through any of them deletes nothing.
+  for (const std::string& bad : {"arn:aws-cn:connect:us-east-1:111111111111" + rest,
+                                 "arn:aws-us-gov:connect:us-east-1:111111111111" + rest,
+                                 "arn::connect:us-east-1:111111111111" + rest,
+                                 "arn:aws:sms-voice:us-east-1:111111111111" + rest,
+                                 "arn:aws:connect:us-west-2:111111111111" + rest,
+                                 "arn:aws:connect:zz-evil-9:111111111111" + rest,
+                                 "arn:aws:connect:us-east-1:222222222222" + rest,
+                                 "arn:aws:connect:us-east-1:111111111111" + rest + "/contact-flow/" + id,
+                                 "arn:aws:connect:us-east-1:111111111111:instance/" + id + "/",
+                                 "arn:aws:connect:us-east-1:111111111111:phone-number/" + id,
+                                 id + "/", " " + id}) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(error_of("DescribeInstance", obj({{"InstanceId", bad}})), "ResourceNotFoundException");
+    EXPECT_EQ(error_of("DeleteInstance", obj({{"InstanceId", bad}})), "ResourceNotFoundException");
+    EXPECT_EQ(error_of("ListTagsForResource", obj({{"resourceArn", bad}})), "ResourceNotFoundException");
+  }
+  EXPECT_EQ(error_of("DescribeInstance", obj({{"InstanceId", "arn:aws:connect:us-east-1:111111111111" + rest}})), "");
+  EXPECT_EQ(error_of("DescribeInstance", obj({{"InstanceId", id}})), "");
+}
+
 }  // namespace
 }  // namespace cl::connect::testing
