@@ -26,8 +26,9 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-inline std::string captures_dir() { return std::string(CL_SHARED_DIR) + "/reference/wire-captures"; }
 inline std::string fixtures_dir() { return CL_AUTH_FIXTURES_DIR; }
+// Requests captured from boto3, the AWS CLI and the JS SDK v3 (a copy of the reference captures).
+inline std::string captures_dir() { return fixtures_dir() + "/wire-captures"; }
 
 // One captured request: what was on the wire plus the expected canonical request.
 struct Capture {
