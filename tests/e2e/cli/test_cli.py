@@ -116,7 +116,7 @@ class CliTestCase(ServerTestCase):
         env = cli_env(key or self.key, secret or self.secret, region or self.region, token or self.token)
         env.update(extra_env or {})
         cmd = [*prefix, AWS, "connect", *args, "--endpoint-url", self.server.endpoint, "--output", "json"]
-        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
 
     def aws(self, *args, **kw):
         """Runs a command that must succeed; returns its parsed JSON output ({} when it prints nothing)."""
