@@ -1,4 +1,4 @@
-// Data-driven over every request in reference/wire-captures (boto3, AWS CLI, JS SDK v3): the
+// Data-driven over every request in fixtures/wire-captures (boto3, AWS CLI, JS SDK v3): the
 // canonical request must match the captured one byte for byte, and the verifier must accept the
 // real client signature.
 #include <gtest/gtest.h>
@@ -39,7 +39,7 @@ Credentials capture_credentials(const std::string& token) {
 }
 
 TEST(Captures, AllFilesArePresent) {
-  EXPECT_EQ(capture_files().size(), 113u) << "reference/wire-captures should hold 113 capture files";
+  EXPECT_EQ(capture_files().size(), 113u) << "fixtures/wire-captures should hold 113 capture files";
 }
 
 TEST(Captures, CanonicalRequestMatchesEveryCapture) {

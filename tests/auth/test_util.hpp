@@ -26,9 +26,9 @@ inline std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// A copy of reference/wire-captures: the tests depend on nothing outside the repository.
-inline std::string captures_dir() { return std::string(CL_AUTH_FIXTURES_DIR) + "/wire-captures"; }
 inline std::string fixtures_dir() { return CL_AUTH_FIXTURES_DIR; }
+// Requests captured from boto3, the AWS CLI and the JS SDK v3 (a copy of the reference captures).
+inline std::string captures_dir() { return fixtures_dir() + "/wire-captures"; }
 
 // One captured request: what was on the wire plus the expected canonical request.
 struct Capture {

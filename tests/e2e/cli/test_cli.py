@@ -1,10 +1,14 @@
-"""connect-local driven by the AWS CLI (v1): `aws connect ...` in a subprocess, JSON output parsed.
+"""connect-local driven by the AWS CLI (v1 or v2): `aws connect ...` in a subprocess, JSON output parsed.
 
 Reuses the boto3 suite's harness (tests/e2e/python/harness.py) for the server and the admin API.
-Retries are off (AWS_MAX_ATTEMPTS=1); no user config or credentials file is read.
+Retries are off (AWS_MAX_ATTEMPTS=1); no user config or credentials file is read. The CLI loads the
+Connect model committed in tests/e2e/botocore-data (AWS_DATA_PATH), whatever botocore it bundles.
+Where the two majors differ (exit status of a service error, the retry note in the error line,
+timestamps in the output), the assertions follow the major that `aws --version` reports.
 """
 
 import atexit
+import datetime
 import importlib.util
 import json
 import os
@@ -26,7 +30,9 @@ ENUM_MESSAGE = harness.ENUM_MESSAGE
 OTHER_REGION = harness.OTHER_REGION
 instance_arn = harness.instance_arn
 MISSING_ID = "11111111-2222-4333-8444-555555555555"
-ERROR_RE = re.compile(r"An error occurred \((\w+)\) when calling the (\w+) operation: (.*)", re.S)
+# v2 adds "(reached max retries: 0)" even when retries are off; v1 adds it only after retrying.
+ERROR_RE = re.compile(
+    r"An error occurred \((\w+)\) when calling the (\w+) operation(?: \(reached max retries: (\d+)\))?: (.*)", re.S)
 
 
 def _aws_executable():
@@ -42,31 +48,75 @@ def _aws_executable():
     return found
 
 
+def _aws_major(aws):
+    out = subprocess.run([aws, "--version"], capture_output=True, text=True, timeout=60)
+    m = re.search(r"aws-cli/(\d+)\.", out.stdout + out.stderr)
+    if not m:
+        raise RuntimeError(f"cannot tell the AWS CLI's version from {out.stdout + out.stderr!r}")
+    return int(m.group(1))
+
+
 AWS = _aws_executable()
+AWS_MAJOR = _aws_major(AWS)
+# The exit status of a command the service answered with an error: v1 has 255 for every failure,
+# v2 254 for service errors (252 for a command line it rejects itself, 255 for anything else).
+SERVICE_ERROR_EXIT = 255 if AWS_MAJOR == 1 else 254
 # Points AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE at files that do not exist: no user profile leaks in.
 _NO_CONFIG_DIR = tempfile.mkdtemp(prefix="cl-e2e-cli-")
 atexit.register(shutil.rmtree, _NO_CONFIG_DIR, True)
 
 
+def cli_env(key="test", secret="test", region="us-east-1", token=None):
+    """The CLI's environment: these credentials, no user profile, no retries, no pager."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({
+        "AWS_CONFIG_FILE": os.path.join(_NO_CONFIG_DIR, "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": os.path.join(_NO_CONFIG_DIR, "no-credentials"),
+        "AWS_ACCESS_KEY_ID": key,
+        "AWS_SECRET_ACCESS_KEY": secret,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_PAGER": "",
+        "AWS_DATA_PATH": os.environ["AWS_DATA_PATH"],  # the committed Connect model (harness.py)
+    })
+    if token:
+        env["AWS_SESSION_TOKEN"] = token
+    return env
+
+
+def parse_error(stderr):
+    """(code, operation, message, retries or None) of the CLI's error line, or None."""
+    m = ERROR_RE.search(stderr)
+    if not m:
+        return None
+    return m.group(1), m.group(2), m.group(4).strip(), None if m.group(3) is None else int(m.group(3))
+
+
+def epoch_seconds(value):
+    """A timestamp as the CLI prints it: the wire value (epoch seconds) in v1, ISO 8601 in v2."""
+    if AWS_MAJOR == 1:
+        assert isinstance(value, (int, float)), f"v1 prints epoch seconds, got {value!r}"
+        return value
+    assert isinstance(value, str), f"v2 prints ISO 8601, got {value!r}"
+    return datetime.datetime.fromisoformat(value).timestamp()
+
+
+# A CLI call takes from under a second to ~10 s on a loaded machine (v2 starts slower than v1), so
+# transient states last 10 minutes here: they stay transient across a test's calls and settle only when
+# a test moves the admin clock by SETTLE.
+TRANSIENT_DELAY_SECONDS = 600
+SETTLE = TRANSIENT_DELAY_SECONDS + 1
+
+
 class CliTestCase(ServerTestCase):
     key, secret, region, token = "test", "test", "us-east-1", None
+    transient_delay = f"{TRANSIENT_DELAY_SECONDS}s"
 
     def run_aws(self, *args, key=None, secret=None, region=None, token=None, prefix=(), extra_env=None):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update({
-            "AWS_CONFIG_FILE": os.path.join(_NO_CONFIG_DIR, "no-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": os.path.join(_NO_CONFIG_DIR, "no-credentials"),
-            "AWS_ACCESS_KEY_ID": key or self.key,
-            "AWS_SECRET_ACCESS_KEY": secret or self.secret,
-            "AWS_DEFAULT_REGION": region or self.region,
-            "AWS_MAX_ATTEMPTS": "1",
-            "AWS_PAGER": "",
-        })
-        if token or self.token:
-            env["AWS_SESSION_TOKEN"] = token or self.token
+        env = cli_env(key or self.key, secret or self.secret, region or self.region, token or self.token)
         env.update(extra_env or {})
         cmd = [*prefix, AWS, "connect", *args, "--endpoint-url", self.server.endpoint, "--output", "json"]
-        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+        return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
 
     def aws(self, *args, **kw):
         """Runs a command that must succeed; returns its parsed JSON output ({} when it prints nothing)."""
@@ -75,14 +125,16 @@ class CliTestCase(ServerTestCase):
         return json.loads(p.stdout) if p.stdout.strip() else {}
 
     def aws_error(self, code, operation, *args, message_prefix=None, message_contains=(), **kw):
-        """Runs a command that must fail with `code`; checks the CLI's error line and exit status 255."""
+        """Runs a command that must fail with `code`; checks the CLI's error line and exit status."""
         p = self.run_aws(*args, **kw)
-        self.assertEqual(p.returncode, 255, f"expected exit 255, got {p.returncode}: {p.stdout} {p.stderr}")
-        m = ERROR_RE.search(p.stderr)
-        self.assertIsNotNone(m, f"no AWS error line in stderr: {p.stderr!r}")
-        self.assertEqual(m.group(1), code, p.stderr)
-        self.assertEqual(m.group(2), operation, p.stderr)
-        message = m.group(3).strip()
+        self.assertEqual(p.returncode, SERVICE_ERROR_EXIT,
+                         f"expected exit {SERVICE_ERROR_EXIT}, got {p.returncode}: {p.stdout} {p.stderr}")
+        error = parse_error(p.stderr)
+        self.assertIsNotNone(error, f"no AWS error line in stderr: {p.stderr!r}")
+        got_code, got_operation, message, retries = error
+        self.assertEqual(got_code, code, p.stderr)
+        self.assertEqual(got_operation, operation, p.stderr)
+        self.assertIn(retries, (None, 0), "retries should be off")
         self.assertNotIn("reached max retries", message, "retries should be off")
         self.assertTrue(message, p.stderr)
         if message_prefix is not None:
@@ -118,11 +170,11 @@ class CliInstancesTest(CliTestCase):
         self.assertEqual(inst["InstanceAccessUrl"], "https://cli-one.my.connect.aws/")
         self.assertRegex(inst["ServiceRole"], harness.service_role_re(harness.DEFAULT_ACCOUNT))
         self.assertEqual(inst["Tags"], {"team": "voice", "env": "dev"})
-        # The CLI prints the wire value: epoch seconds.
-        self.assertIsInstance(inst["CreatedTime"], (int, float))
-        self.assertLess(abs(inst["CreatedTime"] - before), 60)  # the CLI itself can take seconds on a loaded machine
+        # v1 prints the wire value (epoch seconds), v2 ISO 8601.
+        self.assertLessEqual(before - 1, epoch_seconds(inst["CreatedTime"]))
+        self.assertLessEqual(epoch_seconds(inst["CreatedTime"]), self.server.now() + 1)
 
-        self.server.advance(61)
+        self.server.advance(SETTLE)
         by_arn = self.aws("describe-instance", "--instance-id", out["Arn"])["Instance"]
         self.assertEqual(by_arn["InstanceStatus"], "ACTIVE")
         self.assertEqual(by_arn["Id"], out["Id"])

@@ -1,19 +1,18 @@
-"""Multi-region through the AWS CLI (v1): ReplicateInstance, traffic distribution groups (TDGs) and a phone
+"""Multi-region through the AWS CLI (v1 or v2): ReplicateInstance, traffic distribution groups (TDGs) and a phone
 number claimed to a TDG, driven from us-east-1 (home) and us-west-2 (replica) by AWS_DEFAULT_REGION
 (SPEC §4, §7; reference/connect-behavior.md §1, §3).
 
 A CLI call costs ~0.7 s, so source instances (fixtures, not under test) are made through boto3; everything
-asserted goes through the CLI. Transient states last the 60 s transient delay; the tests move the admin
-clock instead of waiting.
+asserted goes through the CLI. Transient states last the transient delay (test_cli.TRANSIENT_DELAY_SECONDS);
+the tests move the admin clock instead of waiting.
 """
 
 import unittest
 
-from test_cli import MISSING_ID, CliTestCase, harness
+from test_cli import MISSING_ID, SETTLE, CliTestCase, harness
 
 HOME = "us-east-1"
 REPLICA = "us-west-2"
-SETTLE = 61
 NOT_SAME_REGION = "not in the same Region"
 instance_arn = harness.instance_arn
 

@@ -1,22 +1,21 @@
-"""Phone numbers through the AWS CLI (v1): `aws connect ...` in subprocesses, JSON output parsed.
+"""Phone numbers through the AWS CLI (v1 or v2): `aws connect ...` in subprocesses, JSON output parsed.
 
 The Terraform and CloudFormation flows, concurrent claims from parallel processes, quota FAILED claims,
 the 200 % rule, cooldown, ClientToken replay and mismatch, lists and a few validation errors.
 A CLI call costs ~0.7 s, so fixtures that are not under test (instances, the 10 claim/release cycles of
 the 200 % rule) are made through boto3; everything asserted goes through the CLI.
-Claims settle after the 60 s transient delay; the tests move the admin clock instead of waiting.
+Claims settle after the transient delay (test_cli.TRANSIENT_DELAY_SECONDS); the tests move the admin clock
+instead of waiting.
 """
 
 import datetime
 import json
-import os
 import subprocess
 import unittest
 import uuid
 
-from test_cli import AWS, MISSING_ID, CliTestCase, _NO_CONFIG_DIR
+from test_cli import AWS, MISSING_ID, SETTLE, CliTestCase, cli_env, parse_error
 
-SETTLE = 61
 DAY = 24 * 3600
 QUOTA_FAILURE = "The allowed limit for claimed phone numbers has been exceeded for your instance"
 VALIDATION = "1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
@@ -135,24 +134,20 @@ class CliPhoneFlowsTest(CliPhoneTestCase):
 
     def test_concurrent_processes_claim_the_same_number(self):
         number = self.first_boto3()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update({"AWS_CONFIG_FILE": os.path.join(_NO_CONFIG_DIR, "no-config"),
-                    "AWS_SHARED_CREDENTIALS_FILE": os.path.join(_NO_CONFIG_DIR, "no-credentials"),
-                    "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_MAX_ATTEMPTS": "1", "AWS_PAGER": ""})
+        env = cli_env()
         n = 16
         procs = [subprocess.Popen([AWS, "connect", *self.claim_args(number, "--client-token", str(uuid.uuid4())),
                                    "--endpoint-url", self.server.endpoint, "--output", "json"],
                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for _ in range(n)]
-        results = [(p.wait(120), *p.communicate()) for p in procs]
+        results = [(p.wait(300), *p.communicate()) for p in procs]
         wins = [json.loads(out) for rc, out, _ in results if rc == 0]
         losses = [err for rc, _, err in results if rc != 0]
         self.assertEqual(len(wins), 1, results)
         self.assertEqual(len(losses), n - 1)
         for err in losses:
-            self.assertIn(f"An error occurred (InvalidParameterException) when calling the ClaimPhoneNumber "
-                          f"operation: Phone number not available: {number}", err)
+            self.assertEqual(parse_error(err)[:3], ("InvalidParameterException", "ClaimPhoneNumber",
+                                                    f"Phone number not available: {number}"), err)
         self.assertEqual(self.v2(), [number])
         self.assertEqual(self.describe(wins[0]["PhoneNumberId"])["PhoneNumber"], number)
 

@@ -5,7 +5,8 @@ the "listening on" line), writes temporary credentials files, talks to the admin
 boto3 clients with retries disabled, so one request is one attempt and errors surface at once.
 
 The binary is taken from $CL_BINARY (set by ctest), else <repo>/build/connect-local.
-Stdlib only, plus boto3/botocore.
+Stdlib only, plus boto3/botocore. The clients load the Connect model committed in tests/e2e/botocore-data
+($AWS_DATA_PATH), not the installed botocore's, so older botocore releases know every operation tested.
 """
 
 import contextlib
@@ -22,14 +23,19 @@ import unittest
 import urllib.error
 import urllib.request
 
-import boto3
-import botocore
-from botocore.config import Config
+E2E_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOTOCORE_DATA = os.path.join(E2E_DIR, "botocore-data")
+# Read when a botocore session is created: first in the search path, before the installed models.
+os.environ["AWS_DATA_PATH"] = os.pathsep.join(p for p in (BOTOCORE_DATA, os.environ.get("AWS_DATA_PATH")) if p)
+
+import boto3  # noqa: E402
+import botocore  # noqa: E402
+from botocore.config import Config  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # helpers beside this file (the CLI suite loads it by path)
 import postgres_db  # noqa: E402
 
-REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+REPO_ROOT = os.path.abspath(os.path.join(E2E_DIR, "..", ".."))
 BINARY = os.environ.get("CL_BINARY") or os.path.join(REPO_ROOT, "build", "connect-local")
 
 DEFAULT_ACCOUNT = "000000000000"
@@ -152,6 +158,10 @@ class Server:
         return f"stdout: {''.join(self._stdout_lines)!r} stderr: {err!r}"
 
     def stop(self):
+        # Closes the clients' pooled connections (older urllib3 releases warn about them at exit otherwise).
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

@@ -41,14 +41,30 @@ CREDENTIALS = [
 ]
 
 
+def _shifted(signer, minutes):
+    """`signer` (a botocore SigV4 signer class) with its timestamp moved by `minutes`."""
+
+    class Shifted(signer):
+        def _modify_request_before_signing(self, request):
+            # add_auth has just stamped request.context["timestamp"]; everything signed reads it from here.
+            now = datetime.datetime.strptime(request.context["timestamp"], botocore.auth.SIGV4_TIMESTAMP)
+            request.context["timestamp"] = (now + datetime.timedelta(minutes=minutes)).strftime(
+                botocore.auth.SIGV4_TIMESTAMP)
+            super()._modify_request_before_signing(request)
+
+    return Shifted
+
+
 def shifted_clock(minutes):
-    """Patches the clock botocore's SigV4 signer reads, so X-Amz-Date is `minutes` off."""
-    real = botocore.auth.get_current_datetime
+    """Signs with X-Amz-Date `minutes` off, whatever signer botocore would pick.
 
-    def fake(*args, **kwargs):
-        return real(*args, **kwargs) + datetime.timedelta(minutes=minutes)
-
-    return mock.patch.object(botocore.auth, "get_current_datetime", fake)
+    With awscrt installed (Debian's awscli pulls it in) botocore signs through the CRT, which reads the
+    system clock; releases also differ in where the Python signer reads it. So the clients get botocore's
+    Python signers, with the timestamp they stamp moved, for the duration."""
+    return mock.patch.dict(botocore.auth.AUTH_TYPE_MAPS, {
+        "v4": _shifted(botocore.auth.SigV4Auth, minutes),
+        "v4-query": _shifted(botocore.auth.SigV4QueryAuth, minutes),
+    })
 
 
 class SignatureTest(ServerTestCase):
