@@ -19,7 +19,7 @@ test:
 	@scripts/install-deps --with-clients
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET)
-	@ctest --preset $(PRESET)
+	@scripts/with-postgres ctest --preset $(PRESET)
 
 bench: build
 	@bench/run

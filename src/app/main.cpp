@@ -20,6 +20,7 @@
 #include "inventory/inventory.hpp"
 #include "http/server.hpp"
 #include "protocol/model.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/store.hpp"
 
 #ifndef CL_VERSION
@@ -76,18 +77,24 @@ struct ServeOptions {
 
 int serve(const ServeOptions& o) {
   spdlog::set_level(spdlog::level::from_str(o.log_level));
-  if (!o.postgres.empty()) {
-    std::fprintf(stderr, "connect-local: --postgres is not available in this build yet\n");
-    return 2;
-  }
   cl::auth::Credentials credentials =
       o.credentials.empty() ? cl::auth::Credentials::defaults() : cl::auth::Credentials::load_file(o.credentials);
   cl::auth::Verifier verifier(credentials, o.auth == "off" ? cl::auth::Mode::Off : cl::auth::Mode::Verify);
 
   cl::Metrics metrics;
-  auto store_options = o.in_memory ? cl::store::SqliteOptions::memory() : cl::store::SqliteOptions::on_disk(o.data_dir);
-  store_options.on_commit = [&metrics](double seconds, size_t n) { metrics.record_commit(seconds, n); };
-  auto store = cl::store::open_sqlite(store_options);
+  auto on_commit = [&metrics](double seconds, size_t n) { metrics.record_commit(seconds, n); };
+  std::unique_ptr<cl::store::Store> store;
+  if (!o.postgres.empty()) {
+    cl::store::PostgresOptions store_options;
+    store_options.dsn = o.postgres;
+    store_options.on_commit = on_commit;
+    store = cl::store::open_postgres(store_options);
+  } else {
+    auto store_options =
+        o.in_memory ? cl::store::SqliteOptions::memory() : cl::store::SqliteOptions::on_disk(o.data_dir);
+    store_options.on_commit = on_commit;
+    store = cl::store::open_sqlite(store_options);
+  }
   cl::OffsetClock clock;
   cl::RandomIdGenerator ids;
   cl::connect::ServiceConfig service_config;
@@ -119,7 +126,8 @@ int serve(const ServeOptions& o) {
   server.stop_on_signals();
 
   std::printf("connect-local %s listening on http://%s:%u\n", CL_VERSION, o.host.c_str(), server.port());
-  std::printf("  store: %s (%s)\n", store->backend(), o.in_memory ? "in memory" : o.data_dir.c_str());
+  std::printf("  store: %s (%s)\n", store->backend(),
+              !o.postgres.empty() ? "shared database" : o.in_memory ? "in memory" : o.data_dir.c_str());
   if (o.credentials.empty())
     std::printf("  credentials: access key 'test', secret 'test', account 000000000000\n");
   else
