@@ -894,6 +894,7 @@ class PostgresStore final : public Store {
     auto c = connect();
     migrate(*c);
     open_change_log(*c);
+    open_ = 1;  // the first pooled connection
     give(std::move(c));
     for (size_t i = 0; i < std::max<size_t>(1, o.submit_threads); ++i) submitters_.emplace_back([this] { submit_loop(); });
     keeper_ = std::thread([this] { keep_up_loop(); });
