@@ -2,6 +2,7 @@
 // cases need CL_TEST_POSTGRES_DSN (`scripts/with-postgres` provides it; `make test` runs ctest
 // through it); each case gets its own schema, so cases may run in parallel on one database.
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <algorithm>
 #include <atomic>
@@ -32,9 +33,29 @@ const char* postgres_dsn() {
 
 PostgresOptions postgres_options(const std::string& schema) {
   PostgresOptions o;
-  o.dsn = postgres_dsn();
+  // The application name lets a test find its own server processes (cases run in parallel).
+  o.dsn = std::string(postgres_dsn()) + " application_name=" + schema;
   o.schema = schema;
   return o;
+}
+
+// Runs one statement on a connection of its own; returns the first column of the first row.
+std::string postgres_admin(const std::string& statement) {
+  PGconn* c = PQconnectdb(postgres_dsn());
+  std::string out;
+  if (PQstatus(c) == CONNECTION_OK) {
+    PGresult* r = PQexec(c, statement.c_str());
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
+    PQclear(r);
+  }
+  PQfinish(c);
+  return out;
+}
+
+// Terminates every server process serving this schema's stores; returns how many.
+int terminate_backends(const std::string& schema) {
+  return std::stoi(postgres_admin(
+      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" + schema + "'"));
 }
 
 std::string fresh_schema() {
@@ -1085,6 +1106,39 @@ TEST_F(PostgresNodes, MigrationsRunOnceWhenNodesStartTogether) {
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(opened.load(), 4);
+}
+
+TEST_F(PostgresNodes, ConnectionsKilledByTheServerAreReplacedAndAKilledTransactionFailsCleanly) {
+  Node a(schema);
+  a.store->write([](WriteTxn& t) { t.put_setting("k", "1"); });
+  a.store->read([](ReadTxn& t) { EXPECT_TRUE(t.setting("k")); });
+  EXPECT_GE(terminate_backends(schema), 1);
+  // Idle pooled connections died: the next transactions notice at their first statement and
+  // reconnect.
+  a.store->write([](WriteTxn& t) { t.put_setting("k", "2"); });
+  a.store->read([](ReadTxn& t) { EXPECT_EQ(t.setting("k"), std::optional<std::string>("2")); });
+  std::promise<void> done;
+  a.store->submit([](WriteTxn& t) { t.put_setting("s", "1"); }, [&](std::exception_ptr e) {
+    EXPECT_FALSE(e);
+    done.set_value();
+  });
+  done.get_future().wait();
+
+  // Killed in the middle of a transaction: that transaction fails with StoreFailure and keeps
+  // nothing; the next one succeeds.
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(a.store->write([&](WriteTxn& t) {
+    t.put_setting("k", "lost");
+    terminate_backends(schema);
+    t.put_setting("k2", "lost");
+  }),
+               StoreFailure);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  a.store->read([](ReadTxn& t) {
+    EXPECT_EQ(t.setting("k"), std::optional<std::string>("2"));
+    EXPECT_FALSE(t.setting("k2"));
+  });
+  a.store->write([](WriteTxn& t) { t.put_setting("k", "3"); });
 }
 
 TEST_F(PostgresNodes, AnUnreachableDatabaseFailsWithinBoundedTime) {

@@ -15,7 +15,7 @@ struct PostgresOptions {
   // lower-case letters, digits and '_'. Lets several deployments or test runs share a database.
   std::string schema;
   size_t pool_size = 8;           // connections for read() and write() on the callers' threads
-  size_t submit_threads = 4;      // store threads running submit(), each with its own connection
+  size_t submit_threads = 8;      // store threads running submit(), each with its own connection
   CommitObserver on_commit;
   // Bounds (milliseconds): nothing waits on the server longer than statement_timeout_ms plus a
   // small margin; a connection idle inside a transaction is closed by the server.
