@@ -267,6 +267,9 @@ int64_t steady_ms() {
       .count();
 }
 
+// The SQLSTATE this store gives a round trip it abandoned (the server's own is 57014).
+constexpr const char* kClientTimeout = "CL001";
+
 // A failure reported by libpq or the server.
 class PgError : public StoreFailure {
  public:
@@ -413,17 +416,39 @@ class Connection {
 
   bool broken() const { return broken_; }
 
+  // Starts a transaction lazily: BEGIN travels with the transaction's first statement (one round
+  // trip less), and a transaction that runs no statement never reaches the server.
+  void begin(const char* text) { pending_begin_ = text; }
+  // True once the server has seen this transaction's BEGIN.
+  bool begun() const { return pending_begin_ == nullptr; }
+
   // A statement with parameters, prepared once per connection.
   Result exec(const char* text, std::initializer_list<Param> params) {
     check_usable();
-    const std::string& name = prepared(text);
-    std::vector<const char*> values;
-    values.reserve(params.size());
-    for (const auto& p : params) values.push_back(p.v ? p.v->c_str() : nullptr);
-    if (!PQsendQueryPrepared(conn_, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr,
-                             0))
-      lost(text);
-    return finish(text);
+    std::vector<Step> steps;
+    if (pending_begin_) steps.push_back({pending_begin_, nullptr, {}});
+    steps.push_back({text, prepared(text).c_str(), values_of(params)});
+    pending_begin_ = nullptr;
+    auto results = pipeline(steps, text);
+    return std::move(results.back());
+  }
+
+  // Ends a write transaction: its last statement (`text`, the change log insert; nullptr for none)
+  // and COMMIT in one round trip. Returns the last statement's result.
+  std::vector<Result> commit(const char* text, std::initializer_list<Param> params) {
+    check_usable();
+    if (pending_begin_ && !text) {  // nothing ever reached the server
+      pending_begin_ = nullptr;
+      return {};
+    }
+    std::vector<Step> steps;
+    if (pending_begin_) steps.push_back({pending_begin_, nullptr, {}});
+    if (text) steps.push_back({text, prepared(text).c_str(), values_of(params)});
+    steps.push_back({sql::kCommit, nullptr, {}});
+    pending_begin_ = nullptr;
+    auto results = pipeline(steps, sql::kCommit);
+    results.pop_back();
+    return results;
   }
 
   // Statements without parameters (one or several), by the simple protocol.
@@ -435,7 +460,11 @@ class Connection {
 
   // Ends a transaction after a failure; a connection that cannot roll back is dropped.
   void rollback() noexcept {
-    if (broken_) return;
+    if (!pending_begin_ && broken_) return;
+    if (pending_begin_) {
+      pending_begin_ = nullptr;
+      return;
+    }
     try {
       simple(sql::kRollback);
     } catch (...) {
@@ -444,6 +473,20 @@ class Connection {
   }
 
  private:
+  struct Step {
+    const char* text;
+    const char* name;  // prepared statement; nullptr: `text` without parameters
+    std::vector<const char*> values;
+  };
+  using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+  static std::vector<const char*> values_of(std::initializer_list<Param> params) {
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p.v ? p.v->c_str() : nullptr);
+    return values;
+  }
+
   static std::string trim(std::string s) {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
@@ -479,62 +522,116 @@ class Connection {
     }
   }
 
-  // Sends what libpq buffered, collects every result of the query, throws on the first error.
-  Result finish(const char* text) {
-    const int64_t deadline = steady_ms() + session_.round_trip_ms();
+  // Sends what libpq buffered.
+  void flush(int64_t deadline, const char* text) {
     for (;;) {
       const int rc = PQflush(conn_);
-      if (rc == 0) break;
+      if (rc == 0) return;
       if (rc < 0) lost(text);
       if (!wait(POLLIN | POLLOUT, deadline)) timed_out(text);
       if (!PQconsumeInput(conn_)) lost(text);
     }
-    PGresult* kept = nullptr;
-    for (;;) {
-      while (PQisBusy(conn_)) {
-        if (!wait(POLLIN, deadline)) {
-          if (kept) PQclear(kept);
-          timed_out(text);
-        }
-        if (!PQconsumeInput(conn_)) {
-          if (kept) PQclear(kept);
-          lost(text);
-        }
-      }
-      PGresult* r = PQgetResult(conn_);
-      if (!r) break;
-      // Keep the first error, else the last result.
-      if (kept && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
-        PQclear(r);
-        continue;
-      }
-      if (kept) PQclear(kept);
-      kept = r;
+  }
+
+  // The next result (nullptr: the current query has no more), waiting until the deadline.
+  ResultPtr next_result(int64_t deadline, const char* text) {
+    while (PQisBusy(conn_)) {
+      if (!wait(POLLIN, deadline)) timed_out(text);
+      if (!PQconsumeInput(conn_)) lost(text);
     }
-    if (!kept) lost(text);
-    const auto status = PQresultStatus(kept);
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Result(kept);
-    const char* state = PQresultErrorField(kept, PG_DIAG_SQLSTATE);
+    return ResultPtr(PQgetResult(conn_), &PQclear);
+  }
+
+  // Throws the error a result reports. Class 08 (connection exception) and 57P0x (the server
+  // shutting down or terminating us) leave nothing to reuse.
+  [[noreturn]] void raise(const PGresult* r, const char* text) {
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     std::string sqlstate = state ? state : "";
-    std::string message = trim(PQresultErrorMessage(kept));
-    PQclear(kept);
-    // Class 08 (connection exception) and 57P0x (the server shutting down or terminating us) leave
-    // nothing to reuse.
+    std::string message = trim(PQresultErrorMessage(r));
     if (PQstatus(conn_) == CONNECTION_BAD || sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P0", 0) == 0)
       broken_ = true;
     throw PgError("postgres: " + message + " [" + sqlstate + "] (" + text + ")", sqlstate, broken_);
+  }
+
+  static bool ok(const PGresult* r) {
+    const auto status = PQresultStatus(r);
+    return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+  }
+
+  // Collects every result of one query sent outside a pipeline; throws on the first error.
+  Result finish(const char* text) {
+    const int64_t deadline = steady_ms() + session_.round_trip_ms();
+    flush(deadline, text);
+    ResultPtr kept(nullptr, &PQclear);
+    while (auto r = next_result(deadline, text)) {
+      if (kept && !ok(kept.get())) continue;  // keep the first error, else the last result
+      kept = std::move(r);
+    }
+    if (!kept) lost(text);
+    if (!ok(kept.get())) raise(kept.get(), text);
+    return Result(kept.release());
+  }
+
+  // Runs several statements in one round trip (libpq pipeline mode). After a failing statement
+  // the server skips the rest; the first error is thrown once the pipeline is drained.
+  std::vector<Result> pipeline(const std::vector<Step>& steps, const char* text) {
+    if (steps.size() == 1 && steps[0].name) {
+      const Step& s = steps[0];
+      if (!PQsendQueryPrepared(conn_, s.name, static_cast<int>(s.values.size()), s.values.data(), nullptr, nullptr, 0))
+        lost(text);
+      std::vector<Result> out;
+      out.push_back(finish(text));
+      return out;
+    }
+    if (!PQenterPipelineMode(conn_)) lost(text);
+    for (const auto& s : steps) {
+      const int sent = s.name ? PQsendQueryPrepared(conn_, s.name, static_cast<int>(s.values.size()), s.values.data(),
+                                                    nullptr, nullptr, 0)
+                              : PQsendQueryParams(conn_, s.text, 0, nullptr, nullptr, nullptr, nullptr, 0);
+      if (!sent) lost(text);
+    }
+    if (!PQpipelineSync(conn_)) lost(text);
+    const int64_t deadline = steady_ms() + session_.round_trip_ms();
+    flush(deadline, text);
+    std::vector<Result> out;
+    out.reserve(steps.size());
+    ResultPtr error(nullptr, &PQclear);
+    const char* failed = text;
+    for (const auto& s : steps) {
+      ResultPtr r = next_result(deadline, text);
+      if (!r) lost(text);
+      while (auto extra = next_result(deadline, text)) {
+      }
+      if (ok(r.get())) {
+        out.emplace_back(r.release());
+      } else {
+        if (!error && PQresultStatus(r.get()) == PGRES_FATAL_ERROR) {
+          error = std::move(r);
+          failed = s.text;
+        }
+        out.emplace_back(nullptr);
+      }
+    }
+    ResultPtr sync = next_result(deadline, text);
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(conn_)) {
+      broken_ = true;
+      throw PgError(std::string("postgres: pipeline out of step (") + text + ")", "08000", true);
+    }
+    if (error) raise(error.get(), failed);
+    return out;
   }
 
   [[noreturn]] void timed_out(const char* text) {
     broken_ = true;
     throw PgError(std::string("postgres: no answer within ") + std::to_string(session_.round_trip_ms()) + " ms (" +
                       text + ")",
-                  "57014", true);
+                  kClientTimeout, true);
   }
 
   PGconn* conn_ = nullptr;
   SessionSettings session_;
   bool broken_ = false;
+  const char* pending_begin_ = nullptr;
   std::unordered_map<const char*, std::string> prepared_;
 };
 
@@ -859,10 +956,13 @@ class PgTxn final : public WriteTxn {
 
   void publish(const Change& c) override { changes_.push_back(c); }
 
-  // Inserts the published changes (the last statement before COMMIT); returns their seqs in order.
-  std::vector<int64_t> write_changes() {
+  // Commits, inserting the published changes in the same round trip; returns their seqs in order.
+  std::vector<int64_t> commit() {
     std::vector<int64_t> seqs;
-    if (changes_.empty()) return seqs;
+    if (changes_.empty()) {
+      c_.commit(nullptr, {});
+      return seqs;
+    }
     std::vector<std::string> kinds, numbers, untils, values;
     for (const auto& c : changes_) {
       kinds.push_back(std::to_string(static_cast<int>(c.kind)));
@@ -870,8 +970,9 @@ class PgTxn final : public WriteTxn {
       untils.push_back(std::to_string(c.until_ms));
       values.push_back(std::to_string(c.value));
     }
-    auto r = c_.exec(sql::kInsertChanges,
-                     {text_array(kinds), text_array(numbers), text_array(untils), text_array(values), wall_clock_ms()});
+    auto results = c_.commit(sql::kInsertChanges, {text_array(kinds), text_array(numbers), text_array(untils),
+                                                   text_array(values), wall_clock_ms()});
+    const Result& r = results.back();
     for (int i = 0; i < r.rows(); ++i) seqs.push_back(r.integer(i, 0));
     if (seqs.size() != changes_.size()) throw StoreFailure("postgres: change log insert returned a wrong row count");
     return seqs;
@@ -1130,13 +1231,14 @@ class PostgresStore final : public Store {
     std::this_thread::sleep_for(std::chrono::milliseconds(jitter(rng)));
   }
 
-  // Runs one transaction on `conn` (made when missing or broken). Catching up and BEGIN are safe to
-  // repeat, so a pooled connection found dead there (the server restarted while it was idle) is
-  // replaced and the transaction goes on.
+  // Runs one transaction on `conn` (made when missing or broken). A connection found broken before
+  // COMMIT was sent (the server restarted while it sat in the pool, or killed it) is replaced and
+  // the transaction runs again: nothing of it was committed. A broken COMMIT has an unknown outcome
+  // and is reported.
   template <class Body>
   void run(std::unique_ptr<Connection>& conn, bool write, const Body& body) {
     int attempts = 0;
-    size_t stale = 0;
+    size_t reconnects = 0;
     for (;;) {
       bool fresh = false;
       if (!conn || conn->broken()) {
@@ -1146,19 +1248,26 @@ class PostgresStore final : public Store {
       }
       Connection& c = *conn;
       const auto started = std::chrono::steady_clock::now();
+      bool committing = false;
+      auto replaceable = [&](const PgError& e) {
+        // Not after a timeout: the server is there but not answering; waiting again would double
+        // the time the caller waits.
+        return e.broken() && !committing && !fresh && e.sqlstate() != kClientTimeout &&
+               reconnects++ <= pool_size_ + submitters_.size();
+      };
       try {
         catch_up(c);
-        c.simple(write ? sql::kBeginWrite : sql::kBeginRead);
       } catch (const PgError& e) {
-        if (e.broken() && !fresh && stale++ <= pool_size_ + submitters_.size()) continue;
+        if (replaceable(e)) continue;
         throw;
       }
+      c.begin(write ? sql::kBeginWrite : sql::kBeginRead);
       PgTxn txn(c, write);
       std::vector<int64_t> seqs;
       try {
         body(txn);
-        if (write) seqs = txn.write_changes();
-        c.simple(sql::kCommit);
+        committing = true;
+        seqs = txn.commit();
       } catch (const Retry& e) {
         c.rollback();
         if (++attempts >= max_attempts_)
@@ -1167,6 +1276,7 @@ class PostgresStore final : public Store {
         continue;
       } catch (const PgError& e) {
         c.rollback();
+        if (replaceable(e)) continue;
         if (!e.retryable()) throw;
         if (++attempts >= max_attempts_)
           throw StoreFailure(std::string("postgres: transaction still losing after retries: ") + e.what());
