@@ -279,6 +279,9 @@ class WriteTxn : public ReadTxn {
   virtual void clear_flow(const std::string& flow_arn) = 0;
 
   virtual void put_setting(const std::string& key, const std::string& value) = 0;
+  // Conflict when the setting exists already (its value is kept): for values every node must share
+  // from the first one that chose them (the page-token key).
+  virtual Insert insert_setting(const std::string& key, const std::string& value) = 0;
 
   // Fault rules.
   virtual void put_fault_rule(const FaultRuleRecord& r) = 0;

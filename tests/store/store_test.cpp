@@ -18,10 +18,8 @@
 
 #include "common/ids.hpp"
 #include "store/postgres/postgres_store.hpp"
-#include "store/store.hpp"
-#ifdef CL_TEST_SQLITE
 #include "store/sqlite/sqlite_store.hpp"
-#endif
+#include "store/store.hpp"
 
 namespace cl::store {
 namespace {
@@ -64,7 +62,6 @@ std::string fresh_schema() {
   return s;
 }
 
-#ifdef CL_TEST_SQLITE
 struct SqliteMemory {
   static const char* unavailable() { return nullptr; }
   std::unique_ptr<Store> open() { return open_sqlite(SqliteOptions::memory()); }
@@ -78,7 +75,6 @@ struct SqliteFile {
     std::filesystem::remove_all(dir, ec);
   }
 };
-#endif
 
 struct Postgres {
   std::string schema = fresh_schema();
@@ -158,11 +154,7 @@ class StoreTest : public ::testing::Test {
   std::vector<Change> heard;
 };
 
-#ifdef CL_TEST_SQLITE
 using Backends = ::testing::Types<SqliteMemory, SqliteFile, Postgres>;
-#else
-using Backends = ::testing::Types<Postgres>;
-#endif
 TYPED_TEST_SUITE(StoreTest, Backends);
 
 std::vector<std::string> ids_of(const std::vector<InstanceRecord>& v) {
@@ -357,16 +349,20 @@ TYPED_TEST(StoreTest, IdempotencyConflictsWhileFreshAndIsReplacedOnceExpired) {
   });
 }
 
-TYPED_TEST(StoreTest, SettingsAreUpserted) {
+TYPED_TEST(StoreTest, SettingsAreUpsertedOrInsertedOnce) {
   this->store->write([&](WriteTxn& t) {
     EXPECT_FALSE(t.setting("k"));
     t.put_setting("k", "v1");
     t.put_setting("k", "v2");
     t.put_setting("other", "");
+    EXPECT_EQ(t.insert_setting("first", "chosen"), Insert::Ok);
+    EXPECT_EQ(t.insert_setting("first", "second choice"), Insert::Conflict);
+    EXPECT_EQ(t.insert_setting("k", "v3"), Insert::Conflict);
   });
   this->store->read([&](ReadTxn& t) {
     EXPECT_EQ(t.setting("k"), std::optional<std::string>("v2"));
     EXPECT_EQ(t.setting("other"), std::optional<std::string>(""));
+    EXPECT_EQ(t.setting("first"), std::optional<std::string>("chosen"));
   });
 }
 
@@ -873,6 +869,29 @@ TYPED_TEST(StoreTest, AFailedTransactionKeepsNothingAndRethrows) {
   });
 }
 
+TYPED_TEST(StoreTest, ConcurrentTransactionsFailAloneAndTheOthersCommit) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 16; ++i)
+    threads.emplace_back([&, i] {
+      try {
+        this->store->write([&](WriteTxn& t) {
+          t.insert_instance(this->instance("id" + std::to_string(i)));
+          if (i % 2) throw std::runtime_error("rolled back");
+        });
+      } catch (const std::runtime_error&) {
+        ++failures;
+      }
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 8);
+  this->store->read([&](ReadTxn& t) {
+    EXPECT_EQ(t.count_instances(this->scope), 8);
+    EXPECT_FALSE(t.instance(this->scope, "id1"));
+    EXPECT_TRUE(t.instance(this->scope, "id2"));
+  });
+}
+
 TYPED_TEST(StoreTest, RetryRunsTheTransactionAgainWithNothingOfTheFirstAttempt) {
   int runs = 0;
   this->store->write([&](WriteTxn& t) {
@@ -1009,6 +1028,18 @@ TYPED_TEST(StoreTest, ReadingTheTargetFirstKeepsItsQuotaExact) {
     EXPECT_EQ(t.count_quota_numbers("arn:target"), kQuota);
     EXPECT_EQ(t.target_numbers("arn:target").size(), static_cast<size_t>(kThreads));
   });
+}
+
+TEST(SqliteDurability, AcknowledgedWritesSurviveReopening) {
+  auto dir = (std::filesystem::temp_directory_path() / ("cl-durable-" + random_uuid())).string();
+  {
+    auto s = open_sqlite(SqliteOptions::on_disk(dir));
+    s->write([](WriteTxn& t) { t.put_setting("durable", "yes"); });
+  }
+  auto s = open_sqlite(SqliteOptions::on_disk(dir));
+  s->read([](ReadTxn& t) { EXPECT_EQ(t.setting("durable"), std::optional<std::string>("yes")); });
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 // --- PostgreSQL: several nodes on one database, failures ------------------------------------------

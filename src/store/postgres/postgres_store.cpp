@@ -215,6 +215,8 @@ constexpr const char* kDeleteFlow =
 constexpr const char* kDeleteFlows = "DELETE FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3";
 
 constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE key = $1";
+constexpr const char* kInsertSetting =
+    "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING 1";
 constexpr const char* kUpsertSetting =
     "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
 
@@ -931,6 +933,10 @@ class PgTxn final : public WriteTxn {
   }
   void put_setting(const std::string& key, const std::string& value) override {
     c_.exec(sql::kUpsertSetting, {key, value});
+  }
+
+  Insert insert_setting(const std::string& key, const std::string& value) override {
+    return c_.exec(sql::kInsertSetting, {key, value}).rows() == 1 ? Insert::Ok : Insert::Conflict;
   }
 
   std::vector<FaultRuleRecord> fault_rules() override {
