@@ -927,17 +927,24 @@ TYPED_TEST(StoreTest, RetryRunsTheTransactionAgainWithNothingOfTheFirstAttempt) 
 }
 
 TYPED_TEST(StoreTest, ReadsSeeNeitherUncommittedWritesNorLaterCommits) {
+  // A read sees a write only once its transaction has finished. (A backend may make the read wait
+  // for the writer instead, as in-memory SQLite does: the writer holds its transaction open for at
+  // most two seconds here.)
   std::promise<void> written, checked;
   auto checked_future = checked.get_future().share();
-  std::thread writer([&] {
+  std::atomic<bool> writer_finished{false};
+  std::jthread writer([&] {
     this->store->write([&](WriteTxn& t) {
       t.put_setting("k", "uncommitted");
       written.set_value();
-      checked_future.wait();
+      checked_future.wait_for(std::chrono::seconds(2));
+      writer_finished = true;
     });
   });
   written.get_future().wait();
-  this->store->read([&](ReadTxn& t) { EXPECT_FALSE(t.setting("k")); });
+  this->store->read([&](ReadTxn& t) {
+    if (t.setting("k")) EXPECT_TRUE(writer_finished.load());
+  });
   checked.set_value();
   writer.join();
 
