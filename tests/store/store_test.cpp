@@ -804,6 +804,67 @@ TYPED_TEST(StoreTest, DeleteEverythingWipesEveryTable) {
   EXPECT_EQ(heard.back().kind, Change::Kind::Reset);
 }
 
+TYPED_TEST(StoreTest, TablesAreDumpedAndLoadedBackAsTheyWere) {
+  BlockRecord block{0, "US", "DID", "+1206", 12};
+  this->store->write([&](WriteTxn& t) {
+    auto in = this->instance("a", "Alias");
+    in.inbound_calls = true;
+    t.insert_instance(in);
+    t.insert_block(block);
+    auto p = this->phone("p", "+12065550100");
+    p.description = "with 'quotes' and \"doubles\"";
+    t.insert_phone_number(p);
+    t.put_tags("arn:x", {{"k", "v"}});
+    t.put_fault_rule({"r", "{}", std::nullopt});
+  });
+  std::vector<TableSnapshot> tables;
+  this->store->read([&](ReadTxn& t) { tables = t.dump_tables(); });
+  auto rows_of = [&](const std::string& name) -> size_t {
+    for (const auto& t : tables)
+      if (t.name == name) return t.rows.size();
+    return 0;
+  };
+  EXPECT_EQ(rows_of("instances"), 1u);
+  EXPECT_EQ(rows_of("phone_numbers"), 1u);
+  EXPECT_GE(rows_of("schema_migrations"), 1u);
+  this->store->write([&](WriteTxn& t) {
+    t.delete_everything();
+    t.load_tables(tables);
+  });
+  this->store->read([&](ReadTxn& t) {
+    auto in = t.instance(this->scope, "a");
+    ASSERT_TRUE(in);
+    EXPECT_TRUE(in->inbound_calls);
+    EXPECT_EQ(t.phone_number(this->scope.account_id, "p")->description,
+              std::optional<std::string>("with 'quotes' and \"doubles\""));
+    EXPECT_EQ(t.blocks().size(), 1u);
+    EXPECT_EQ(t.tags("arn:x"), (TagMap{{"k", "v"}}));
+    EXPECT_EQ(t.fault_rules().size(), 1u);
+    std::vector<TableSnapshot> again = t.dump_tables();
+    ASSERT_EQ(again.size(), tables.size());
+    for (size_t i = 0; i < tables.size(); ++i) {
+      EXPECT_EQ(again[i].name, tables[i].name);
+      EXPECT_EQ(again[i].rows, tables[i].rows) << tables[i].name;
+    }
+  });
+  this->store->write([&](WriteTxn& t) {
+    // The alias is still unique and new blocks get new ids after the loaded ones.
+    EXPECT_EQ(t.insert_instance(this->instance("b", "alias")), Insert::Conflict);
+    BlockRecord other{0, "GB", "DID", "+4420", 13};
+    EXPECT_EQ(t.insert_block(other), Insert::Ok);
+    EXPECT_GT(other.id, block.id);
+  });
+  // What does not fit is refused and changes nothing.
+  auto bad = tables;
+  bad.push_back({"no_such_table", {"x"}, {}});
+  EXPECT_THROW(this->store->write([&](WriteTxn& t) {
+    t.delete_everything();
+    t.load_tables(bad);
+  }),
+               std::invalid_argument);
+  this->store->read([&](ReadTxn& t) { EXPECT_TRUE(t.instance(this->scope, "a")); });
+}
+
 // --- Transactions: changes, retries, isolation, concurrency ---------------------------------------
 
 TYPED_TEST(StoreTest, PublishedChangesReachTheListenerAfterCommitAndNeverOnRollback) {

@@ -238,6 +238,18 @@ constexpr const char* kDeleteEverything[] = {
     "DELETE FROM fault_rules",
 };
 
+// Snapshots (admin export/import).
+constexpr const char* kListTables =
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+    "AND table_type = 'BASE TABLE' ORDER BY table_name";
+constexpr const char* kTableColumns =
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+    "AND table_name = $1 ORDER BY ordinal_position";
+constexpr const char* kMigrationNames = "SELECT name FROM schema_migrations ORDER BY name";
+// Loaded blocks keep their ids: the identity continues after the highest.
+constexpr const char* kContinueBlockIds =
+    "SELECT setval(pg_get_serial_sequence('blocks', 'id'), coalesce(max(id), 0) + 1, false) FROM blocks";
+
 // The change log. Rows are inserted in the order published (WITH ORDINALITY … ORDER BY), so their
 // seqs follow that order.
 constexpr const char* kInsertChanges =
@@ -339,6 +351,8 @@ class Result {
     if (r_) PQclear(r_);
   }
   int rows() const { return PQntuples(r_); }
+  int columns() const { return PQnfields(r_); }
+  unsigned type(int col) const { return PQftype(r_, col); }
   bool null(int row, int col) const { return PQgetisnull(r_, row, col); }
   std::string text(int row, int col) const {
     return std::string(PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col)));
@@ -435,6 +449,20 @@ class Connection {
     return std::move(results.back());
   }
 
+  // A statement built at run time (not prepared: its text is not one of the named constants).
+  Result exec_once(const std::string& text, const std::vector<std::optional<std::string>>& params) {
+    check_usable();
+    std::vector<Step> steps;
+    if (pending_begin_) steps.push_back({pending_begin_, nullptr, {}});
+    std::vector<const char*> values;
+    values.reserve(params.size());
+    for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+    steps.push_back({text.c_str(), nullptr, std::move(values)});
+    pending_begin_ = nullptr;
+    auto results = pipeline(steps, text.c_str());
+    return std::move(results.back());
+  }
+
   // Ends a write transaction: its last statement (`text`, the change log insert; nullptr for none)
   // and COMMIT in one round trip. Returns the last statement's result.
   std::vector<Result> commit(const char* text, std::initializer_list<Param> params) {
@@ -477,7 +505,7 @@ class Connection {
  private:
   struct Step {
     const char* text;
-    const char* name;  // prepared statement; nullptr: `text` without parameters
+    const char* name;  // prepared statement; nullptr: `text`, sent as is
     std::vector<const char*> values;
   };
   using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
@@ -577,21 +605,20 @@ class Connection {
   // Runs several statements in one round trip (libpq pipeline mode). After a failing statement
   // the server skips the rest; the first error is thrown once the pipeline is drained.
   std::vector<Result> pipeline(const std::vector<Step>& steps, const char* text) {
-    if (steps.size() == 1 && steps[0].name) {
-      const Step& s = steps[0];
-      if (!PQsendQueryPrepared(conn_, s.name, static_cast<int>(s.values.size()), s.values.data(), nullptr, nullptr, 0))
-        lost(text);
+    auto send = [&](const Step& s) {
+      const int n = static_cast<int>(s.values.size());
+      const int sent = s.name ? PQsendQueryPrepared(conn_, s.name, n, s.values.data(), nullptr, nullptr, 0)
+                              : PQsendQueryParams(conn_, s.text, n, nullptr, s.values.data(), nullptr, nullptr, 0);
+      if (!sent) lost(text);
+    };
+    if (steps.size() == 1) {
+      send(steps[0]);
       std::vector<Result> out;
       out.push_back(finish(text));
       return out;
     }
     if (!PQenterPipelineMode(conn_)) lost(text);
-    for (const auto& s : steps) {
-      const int sent = s.name ? PQsendQueryPrepared(conn_, s.name, static_cast<int>(s.values.size()), s.values.data(),
-                                                    nullptr, nullptr, 0)
-                              : PQsendQueryParams(conn_, s.text, 0, nullptr, nullptr, nullptr, nullptr, 0);
-      if (!sent) lost(text);
-    }
+    for (const auto& s : steps) send(s);
     if (!PQpipelineSync(conn_)) lost(text);
     const int64_t deadline = steady_ms() + session_.round_trip_ms();
     flush(deadline, text);
@@ -962,6 +989,62 @@ class PgTxn final : public WriteTxn {
 
   void publish(const Change& c) override { changes_.push_back(c); }
 
+  // The change log and the scope lock rows are this backend's machinery, not data: never part of a
+  // snapshot.
+  static bool machinery(const std::string& table) { return table == "changes" || table == "scopes"; }
+
+  std::vector<TableSnapshot> dump_tables() override {
+    std::vector<TableSnapshot> out;
+    for (const auto& name : table_names()) {
+      if (machinery(name)) continue;
+      TableSnapshot t{name, columns_of(name), {}};
+      // Identifiers come from the catalog, never from a request.
+      auto r = c_.exec_once("SELECT * FROM \"" + name + "\" ORDER BY 1", {});
+      for (int i = 0; i < r.rows(); ++i) {
+        std::vector<Value> row;
+        row.reserve(static_cast<size_t>(r.columns()));
+        for (int col = 0; col < r.columns(); ++col) {
+          if (r.null(i, col))
+            row.emplace_back(nullptr);
+          else if (is_integer(r.type(col)))
+            row.emplace_back(r.integer(i, col));
+          else if (r.type(col) == kBoolOid)
+            row.emplace_back(int64_t{r.boolean(i, col) ? 1 : 0});  // as SQLite stores them
+          else
+            row.emplace_back(r.text(i, col));
+        }
+        t.rows.push_back(std::move(row));
+      }
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  void load_tables(const std::vector<TableSnapshot>& tables) override {
+    const auto known = table_names();
+    for (const auto& t : tables) {
+      if (std::find(known.begin(), known.end(), t.name) == known.end() || machinery(t.name))
+        throw std::invalid_argument("the snapshot has a table this version does not know: " + t.name);
+      if (t.columns != columns_of(t.name))
+        throw std::invalid_argument("the snapshot's table " + t.name + " has other columns than this version's");
+    }
+    for (const auto& t : tables) {
+      if (t.name == "schema_migrations") {
+        // The snapshot must come from the same schema: compare, never load.
+        std::vector<std::string> ours, theirs;
+        auto r = c_.exec(sql::kMigrationNames, {});
+        for (int i = 0; i < r.rows(); ++i) ours.push_back(r.text(i, 0));
+        for (const auto& row : t.rows)
+          if (!row.empty() && row[0].kind() == Value::Kind::String) theirs.push_back(row[0].as_string());
+        std::sort(theirs.begin(), theirs.end());
+        if (theirs != ours) throw std::invalid_argument("the snapshot was taken from another schema version");
+        continue;
+      }
+      load_rows(t);
+      if (t.name == "blocks") c_.exec(sql::kContinueBlockIds, {});
+    }
+  }
+
   // Commits, inserting the published changes in the same round trip; returns their seqs in order.
   std::vector<int64_t> commit() {
     std::vector<int64_t> seqs;
@@ -985,6 +1068,62 @@ class PgTxn final : public WriteTxn {
   }
 
  private:
+  static constexpr unsigned kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23;
+  static bool is_integer(unsigned oid) { return oid == kInt8Oid || oid == kInt4Oid || oid == kInt2Oid; }
+
+  std::vector<std::string> table_names() {
+    auto r = c_.exec(sql::kListTables, {});
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+    return out;
+  }
+  std::vector<std::string> columns_of(const std::string& table) {
+    auto r = c_.exec(sql::kTableColumns, {table});
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+    return out;
+  }
+
+  // Multi-row inserts of at most ~30000 parameters each (the protocol allows 65535).
+  void load_rows(const TableSnapshot& t) {
+    if (t.rows.empty() || t.columns.empty()) return;
+    const size_t per_batch = std::max<size_t>(1, 30000 / t.columns.size());
+    std::string head = "INSERT INTO \"" + t.name + "\" (";
+    for (size_t i = 0; i < t.columns.size(); ++i) head += (i ? ", \"" : "\"") + t.columns[i] + "\"";
+    head += ") VALUES ";
+    for (size_t from = 0; from < t.rows.size(); from += per_batch) {
+      const size_t to = std::min(t.rows.size(), from + per_batch);
+      std::string text = head;
+      std::vector<std::optional<std::string>> params;
+      params.reserve((to - from) * t.columns.size());
+      for (size_t r = from; r < to; ++r) {
+        const auto& row = t.rows[r];
+        if (row.size() != t.columns.size())
+          throw std::invalid_argument("a row of " + t.name + " has the wrong number of values");
+        text += r == from ? "(" : ", (";
+        for (size_t col = 0; col < row.size(); ++col) {
+          text += (col ? ", $" : "$") + std::to_string(params.size() + 1);
+          switch (row[col].kind()) {
+            case Value::Kind::Null: params.emplace_back(std::nullopt); break;
+            case Value::Kind::Int: params.emplace_back(std::to_string(row[col].as_int())); break;
+            case Value::Kind::String: params.emplace_back(row[col].as_string()); break;
+            default:
+              throw std::invalid_argument("a value of " + t.name + " is neither a string, an integer nor null");
+          }
+        }
+        text += ")";
+      }
+      try {
+        c_.exec_once(text, params);
+      } catch (const PgError& e) {
+        // Class 22 (data exception) and 23 (constraint violation): the snapshot does not fit.
+        if (e.sqlstate().rfind("22", 0) == 0 || e.sqlstate().rfind("23", 0) == 0)
+          throw std::invalid_argument("a row of " + t.name + " does not fit: " + e.what());
+        throw;
+      }
+    }
+  }
+
   Connection& c_;
   const bool locking_;
   std::vector<Change> changes_;
