@@ -1004,7 +1004,9 @@ TYPED_TEST(StoreTest, ReadsSeeNeitherUncommittedWritesNorLaterCommits) {
   });
   written.get_future().wait();
   this->store->read([&](ReadTxn& t) {
-    if (t.setting("k")) EXPECT_TRUE(writer_finished.load());
+    if (t.setting("k")) {
+      EXPECT_TRUE(writer_finished.load());
+    }
   });
   checked.set_value();
   writer.join();
