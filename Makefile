@@ -22,7 +22,7 @@ test:
 	@scripts/install-deps --test
 	@cmake --preset $(PRESET) >/dev/null
 	@cmake --build --preset $(PRESET)
-	@ctest --preset $(PRESET)
+	@scripts/with-postgres ctest --preset $(PRESET)
 
 # + nginx-light, wrk, curl, boto3 when missing.
 bench:

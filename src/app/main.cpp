@@ -37,6 +37,7 @@
 #include "http/server.hpp"
 #include "protocol/model.hpp"
 #include "protocol/rest_json.hpp"
+#include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 #ifndef CL_VERSION
@@ -151,10 +152,6 @@ std::string seconds_text(std::chrono::steady_clock::time_point since) {
 int serve(const ServeConfig& c) {
   using Clock = std::chrono::steady_clock;
   const ServeOptions& o = c.o;
-  if (c.use_postgres) {
-    std::fprintf(stderr, "connect-local: --postgres is not available in this build yet\n");
-    return 2;
-  }
   cl::app::logging::init(c.log_format, c.log_level);
   struct FlushAtExit {
     ~FlushAtExit() { cl::app::logging::shutdown(); }
@@ -164,15 +161,26 @@ int serve(const ServeConfig& c) {
 
   // Taken before the database is opened, held until the process ends.
   std::optional<cl::app::DataDirLock> lock;
-  if (!o.in_memory) lock.emplace(o.data_dir);
+  if (!o.in_memory && !c.use_postgres) lock.emplace(o.data_dir);
 
   cl::Metrics metrics;
   auto started = Clock::now();
-  cl::app::logging::say(o.in_memory ? std::string("opening the in-memory store")
-                                    : "opening the sqlite store in " + o.data_dir);
-  auto store_options = o.in_memory ? cl::store::SqliteOptions::memory() : cl::store::SqliteOptions::on_disk(o.data_dir);
-  store_options.on_commit = [&metrics](double seconds, size_t n) { metrics.record_commit(seconds, n); };
-  auto store = cl::store::open_sqlite(store_options);
+  auto on_commit = [&metrics](double seconds, size_t n) { metrics.record_commit(seconds, n); };
+  std::unique_ptr<cl::store::Store> store;
+  if (c.use_postgres) {
+    cl::app::logging::say("opening the postgres store");
+    cl::store::PostgresOptions store_options;
+    store_options.dsn = o.postgres;
+    store_options.on_commit = on_commit;
+    store = cl::store::open_postgres(store_options);
+  } else {
+    cl::app::logging::say(o.in_memory ? std::string("opening the in-memory store")
+                                      : "opening the sqlite store in " + o.data_dir);
+    auto store_options =
+        o.in_memory ? cl::store::SqliteOptions::memory() : cl::store::SqliteOptions::on_disk(o.data_dir);
+    store_options.on_commit = on_commit;
+    store = cl::store::open_sqlite(store_options);
+  }
   cl::app::logging::say("store ready in " + seconds_text(started));
   cl::OffsetClock clock;
   cl::RandomIdGenerator ids;
@@ -234,7 +242,8 @@ int serve(const ServeConfig& c) {
 
   // The e2e harnesses read the port from this line: keep "listening on http://HOST:PORT".
   cl::app::logging::say(fmt::format("connect-local {} listening on http://{}:{}", CL_VERSION, o.host, server.port()));
-  cl::app::logging::say(fmt::format("store: {} ({})", store->backend(), o.in_memory ? "in memory" : o.data_dir));
+  cl::app::logging::say(fmt::format("store: {} ({})", store->backend(),
+                                    c.use_postgres ? "shared database" : o.in_memory ? "in memory" : o.data_dir));
   if (!c.credentials)
     cl::app::logging::say("credentials: access key 'test', secret 'test', account 000000000000");
   else
