@@ -191,7 +191,7 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
       service_.advance_clock(static_cast<Millis>(std::llround(adv->as_double() * 1000.0)));
     }
     Value v = Value::map();
-    v.set("now", static_cast<double>(clock_.now_ms()) / 1000.0);
+    v.set("now", static_cast<double>(service_.now_ms()) / 1000.0);
     return json(200, v);
   }
   if (path == "snapshot" && (m == "GET" || m == "PUT")) {

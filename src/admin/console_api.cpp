@@ -68,7 +68,7 @@ http::Response Admin::accounts() {
     accounts = accounts_;
   }
   accounts.insert("000000000000");
-  const Millis now = clock_.now_ms();
+  const Millis now = service_.now_ms();
   Value list = Value::list();
   store_.read([&](store::ReadTxn& t) {
     if (auto saved = t.setting(kAccountsKey)) {
@@ -114,7 +114,7 @@ http::Response Admin::accounts() {
 }
 
 http::Response Admin::state(const store::Scope& scope) {
-  const Millis now = clock_.now_ms();
+  const Millis now = service_.now_ms();
   const Millis delay = service_.config().transient_delay_ms;
   const connect::Quotas q = service_.quotas(scope);
   const Millis window = q.claim_release_window_days * kDayMs;

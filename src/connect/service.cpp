@@ -374,6 +374,11 @@ std::vector<FaultRule> Service::fault_rules() {
   return faults_.list();
 }
 
+Millis Service::now_ms() {
+  store_.read([&](store::ReadTxn& t) { refresh(t); });  // a transaction catches up with other nodes first
+  return clock_.now_ms();
+}
+
 Millis Service::advance_clock(Millis ms) {
   Millis offset = 0;
   store_.write([&](store::WriteTxn& t) {

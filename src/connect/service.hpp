@@ -86,6 +86,8 @@ class Service {
   // changes nothing. `progress` hears what is being loaded.
   Value export_snapshot();
   void import_snapshot(const Value& snapshot, const std::function<void(const std::string&)>& progress = {});
+  // The domain time, after catching up with every node's changes (the clock offset is shared).
+  Millis now_ms();
   // The page-token key every node shares (created by the first node to start).
   const PageTokens& page_tokens() const { return *tokens_; }
 
