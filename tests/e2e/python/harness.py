@@ -64,10 +64,13 @@ def write_credentials(directory, credentials):
 class Server:
     """One connect-local process. Use start()/stop() or as a context manager."""
 
-    def __init__(self, credentials=None, auth="verify", transient_delay="60s", extra_args=(), data_dir=None):
-        """data_dir: a SQLite data directory (kept across restarts) instead of --in-memory."""
+    def __init__(self, credentials=None, auth="verify", transient_delay="60s", extra_args=(), data_dir=None,
+                 postgres=None):
+        """data_dir: a SQLite data directory (kept across restarts) instead of --in-memory;
+        postgres: a PostgreSQL connection string (--postgres) instead of either."""
         self.credentials = credentials
         self.data_dir = data_dir
+        self.postgres = postgres
         self.auth = auth
         self.transient_delay = transient_delay
         self.extra_args = list(extra_args)
@@ -88,7 +91,10 @@ class Server:
                 f"connect-local binary not found at {BINARY}: build it "
                 "(cmake --preset release && cmake --build build --target connect-local) or set CL_BINARY")
         self.tmp = tempfile.TemporaryDirectory(prefix="cl-e2e-")
-        store = ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
+        if self.postgres:
+            store = ["--postgres", self.postgres]
+        else:
+            store = ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
         args = [BINARY, "serve", "--host", "127.0.0.1", "--port", "0", *store,
                 "--auth", self.auth, "--transient-delay", self.transient_delay]
         if self.credentials is not None:
@@ -126,6 +132,12 @@ class Server:
                 raise RuntimeError(f"connect-local health check failed: {self.output()}")
             time.sleep(0.05)
         return self
+
+    def kill(self):
+        """SIGKILL: no graceful stop, nothing flushed that was not already durable."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
 
     def output(self):
         err = ""
