@@ -8,24 +8,23 @@
 
 #include "common/ids.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cl::store {
 namespace {
 
 struct SqliteMemory {
-  static std::unique_ptr<Store> open() { return open_sqlite(SqliteOptions::memory()); }
+  static std::unique_ptr<Store> open(const test::TempDir&) { return open_sqlite(SqliteOptions::memory()); }
 };
 struct SqliteFile {
-  static std::unique_ptr<Store> open() {
-    auto dir = std::filesystem::temp_directory_path() / ("cl-store-" + random_uuid());
-    return open_sqlite(SqliteOptions::on_disk(dir.string()));
-  }
+  static std::unique_ptr<Store> open(const test::TempDir& dir) { return open_sqlite(SqliteOptions::on_disk(dir.str())); }
 };
 
 template <class Backend>
 class StoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Store> store = Backend::open();
+  test::TempDir dir{"cl-store-"};  // before the store: removed after it closes
+  std::unique_ptr<Store> store = Backend::open(dir);
   Scope scope{"111111111111", "us-east-1"};
 
   InstanceRecord instance(const std::string& id, std::optional<std::string> alias) {
@@ -180,7 +179,8 @@ TYPED_TEST(StoreTest, ATransactionThatThrowsRetryRunsAgainFromScratch) {
 }
 
 TEST(SqliteDurability, AcknowledgedWritesSurviveReopening) {
-  auto dir = (std::filesystem::temp_directory_path() / ("cl-durable-" + random_uuid())).string();
+  test::TempDir temp("cl-durable-");
+  const std::string dir = temp.str();
   {
     auto s = open_sqlite(SqliteOptions::on_disk(dir));
     s->write([](WriteTxn& t) { t.put_setting("durable", "yes"); });
