@@ -11,7 +11,7 @@ const std::string kBinding = "111111111111/us-east-1/ListPhoneNumbersV2/US";
 
 TEST(PageTokens, OpenGivesBackThePositionForTheSameBinding) {
   PageTokens tokens("key-1");
-  for (std::string position : {"", "+12065550100", std::string("with\0nul", 8), std::string(300, 'x')}) {
+  for (const std::string& position : {std::string(), std::string("+12065550100"), std::string("with\0nul", 8), std::string(300, 'x')}) {
     const std::string token = tokens.make(kBinding, position);
     EXPECT_EQ(tokens.open(kBinding, token), std::optional<std::string>(position));
     // URL-safe: it travels in query strings.
@@ -24,7 +24,8 @@ TEST(PageTokens, ATokenBoundToAnotherQueryIsRefused) {
   const std::string token = tokens.make(kBinding, "+12065550100");
   EXPECT_EQ(tokens.open("222222222222/us-east-1/ListPhoneNumbersV2/US", token), std::nullopt);  // account
   EXPECT_EQ(tokens.open("111111111111/us-east-1/ListPhoneNumbersV2/CA", token), std::nullopt);  // filters
-  EXPECT_EQ(tokens.open(kBinding + "\0", token), std::nullopt);
+  EXPECT_EQ(tokens.open(kBinding + std::string(1, '\0'), token), std::nullopt);
+  EXPECT_EQ(tokens.open(kBinding.substr(0, kBinding.size() - 1), token), std::nullopt);
   EXPECT_EQ(tokens.open("", token), std::nullopt);
 }
 
