@@ -146,7 +146,7 @@ class StrictOutputs : public ServiceOperations {
 
 TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
   const std::string region = "us-east-1";
-  const Value inst = call("CreateInstance", obj({{"IdentityManagementType", "CONNECT_MANAGED"},
+  const Value inst = call("CreateInstance", obj({{"IdentityManagementType", "SAML"},  // replicable
                                                  {"InstanceAlias", "strict"}, {"InboundCallsEnabled", true},
                                                  {"OutboundCallsEnabled", true}, {"ClientToken", "t-1"},
                                                  {"Tags", obj({{"team", "a"}})}}));

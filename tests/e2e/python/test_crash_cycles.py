@@ -29,6 +29,7 @@ import uuid
 
 import botocore
 
+import postgres_db
 from harness import Server
 
 CYCLES = int(os.environ.get("CL_CRASH_CYCLES", "20"))
@@ -36,7 +37,6 @@ CLIENTS = int(os.environ.get("CL_CRASH_CLIENTS", "4"))
 LOAD_SECONDS = float(os.environ.get("CL_CRASH_LOAD_SECONDS", "1.0"))
 SEED = int(os.environ.get("CL_CRASH_SEED", str(random.randrange(1 << 30))))
 LOG_FILE = os.environ.get("CL_CRASH_LOG")
-POSTGRES_DSN = os.environ.get("CL_E2E_POSTGRES_DSN")
 
 HELD_PER_CLIENT = 6  # a client claims more only while it holds fewer
 
@@ -161,15 +161,21 @@ class Client(threading.Thread):
 
 
 class CrashCyclesTest(unittest.TestCase):
+    # The suite runs once on SQLite and, with CL_E2E_POSTGRES_DSN, once with every server on PostgreSQL.
+    @unittest.skipIf(postgres_db.enabled(), "this run puts every server on PostgreSQL")
     def test_sqlite_acknowledged_changes_survive_sigkill_cycles(self):
         with tempfile.TemporaryDirectory(prefix="cl-e2e-crash-cycles-") as data:
             self.run_cycles(lambda: Server(data_dir=data, transient_delay="0s"))
 
-    @unittest.skipUnless(POSTGRES_DSN, "CL_E2E_POSTGRES_DSN is not set")
+    @unittest.skipUnless(postgres_db.enabled(), "CL_E2E_POSTGRES_DSN is not set")
     def test_postgres_acknowledged_changes_survive_sigkill_cycles(self):
-        self.run_cycles(lambda: Server(postgres=POSTGRES_DSN, transient_delay="0s"), reset=True)
+        database = postgres_db.create_database()  # kept across the restarts, dropped at the end
+        try:
+            self.run_cycles(lambda: Server(database=database, transient_delay="0s"))
+        finally:
+            postgres_db.drop_database(database)
 
-    def run_cycles(self, make_server, reset=False):
+    def run_cycles(self, make_server):
         rng = random.Random(SEED)
         model = Model()
         self.checked = self.lost = 0
@@ -177,8 +183,6 @@ class CrashCyclesTest(unittest.TestCase):
         rejected = unanswered = 0
         server = make_server().start()
         try:
-            if reset:
-                server.reset()  # a shared database starts from nothing
             server.set_quotas(phone_numbers_per_instance=100000, claim_release_ratio=1000.0)
             api = server.client()
             targets = [api.create_instance(IdentityManagementType="CONNECT_MANAGED", InstanceAlias=f"crash-{i}",
