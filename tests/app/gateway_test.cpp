@@ -65,7 +65,7 @@ class GatewayTest : public ::testing::Test {
   inventory::Inventory inventory{plan};
   Metrics metrics;
   connect::Service service{store, plan, inventory, clock, ids, connect::ServiceConfig{}};
-  admin::Admin admin{admin::AdminConfig{"test", "", true, "sqlite"}, clock, service, metrics};
+  admin::Admin admin{admin::AdminConfig{"test", "", true, "sqlite"}, clock, service, store, metrics};
   auth::Verifier verifier{credentials(), auth::Mode::Verify};
   WorkerPool workers{2};
   std::unique_ptr<Throttle> throttle;

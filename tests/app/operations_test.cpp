@@ -219,7 +219,12 @@ TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
   call("ReleasePhoneNumber", obj({{"PhoneNumberId", phone_id}}));
   call("DeleteContactFlow", obj({{"InstanceId", id}, {"ContactFlowId", flow_id}}));
   call("DeleteTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group.string_or("Arn", "")}}));
-  call("DeleteInstance", obj({{"InstanceId", id}, {"ClientToken", "t-8"}}));
+  // A replicated instance goes only after its groups and replica: delete a plain one.
+  const Value plain = call("CreateInstance", obj({{"IdentityManagementType", "CONNECT_MANAGED"},
+                                                  {"InstanceAlias", "plain"}, {"InboundCallsEnabled", true},
+                                                  {"OutboundCallsEnabled", false}}));
+  settle();
+  call("DeleteInstance", obj({{"InstanceId", plain.string_or("Id", "")}, {"ClientToken", "t-8"}}));
 
   EXPECT_EQ(called, model_operations()) << "every operation must be run once here";
 }
