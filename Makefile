@@ -4,7 +4,7 @@
 PRESET ?= $(if $(CI),ci,release)
 ARGS ?=
 
-.PHONY: run test build deps bench attack fuzz clean
+.PHONY: run test build deps bench attack fuzz soak tsan clean
 
 # Building and running the server: compiler, cmake, ninja, ccache, pkg-config, -dev libraries.
 deps:
@@ -38,5 +38,19 @@ attack: build
 fuzz:
 	@scripts/fuzz
 
+# The crash-cycle test of `make test` (tests/e2e/python/test_crash_cycles.py) with many more cycles.
+SOAK_CYCLES ?= 500
+soak: build
+	@CL_CRASH_CYCLES=$(SOAK_CYCLES) tests/e2e/soak
+
+# The concurrency-relevant suites under ThreadSanitizer (build-tsan/; too slow for `make test`).
+TSAN_TESTS = store/store_test connect/connect_test http/http_server_test admin/admin_test app/app_test
+tsan:
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan --target $(notdir $(TSAN_TESTS))
+	@set -e; for t in $(TSAN_TESTS); do echo "== tsan: $$t"; \
+	  TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/tests/support/tsan.supp $$TSAN_OPTIONS" \
+	  build-tsan/tests/$$t --gtest_brief=1; done
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz

@@ -6,8 +6,10 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
+#include <stdexcept>
 
 #include "common/json_parse.hpp"
 #include "common/percent.hpp"
@@ -311,7 +313,65 @@ void write_typed(Writer& w, const Shape& shape, const Value& v) {
   }
 }
 
+void check_typed(const Shape& shape, const Value& v, const std::string& path, std::vector<std::string>& out) {
+  auto problem = [&](const std::string& what) { out.push_back((path.empty() ? shape.name : path) + ": " + what); };
+  switch (shape.type) {
+    case ShapeType::Structure:
+      if (!v.is_map()) return problem("not a structure");
+      for (const auto& [key, e] : v.as_map())
+        if (!shape.find_member(key)) out.push_back(path + (path.empty() ? "" : ".") + key + ": not in the model");
+      for (const auto& m : shape.members) {
+        const Value* mv = v.find(m.name);
+        const std::string at = path + (path.empty() ? "" : ".") + m.name;
+        if (!mv || mv->is_null()) {
+          if (m.required) out.push_back(at + ": required, missing");
+          continue;
+        }
+        check_typed(*m.shape, *mv, at, out);
+      }
+      return;
+    case ShapeType::List:
+      if (!v.is_list()) return problem("not a list");
+      for (size_t i = 0; i < v.as_list().size(); ++i)
+        check_typed(*shape.member, v.as_list()[i], path + "[" + std::to_string(i) + "]", out);
+      return;
+    case ShapeType::Map:
+      if (!v.is_map()) return problem("not a map");
+      for (const auto& [k, e] : v.as_map()) check_typed(*shape.value, e, path + "[" + k + "]", out);
+      return;
+    case ShapeType::Timestamp:
+    case ShapeType::Integer:
+    case ShapeType::Long:
+    case ShapeType::Double:
+      if (v.kind() != Value::Kind::Int && v.kind() != Value::Kind::Double) problem("not a number");
+      return;
+    case ShapeType::Boolean:
+      if (v.kind() != Value::Kind::Bool) problem("not a boolean");
+      return;
+    case ShapeType::String:
+      if (!v.is_string()) return problem("not a string");
+      if (!shape.enum_values.empty() &&
+          std::find(shape.enum_values.begin(), shape.enum_values.end(), v.as_string()) == shape.enum_values.end())
+        problem("'" + v.as_string() + "' is not one of " + shape.name);
+      return;
+  }
+}
+
+std::atomic<bool> strict_output{false};
+
 }  // namespace
+
+std::vector<std::string> output_problems(const Shape* output, const Value& value) {
+  std::vector<std::string> out;
+  if (!output) {
+    if (!value.is_null() && !(value.is_map() && value.as_map().empty())) out.push_back("output given, none modeled");
+    return out;
+  }
+  check_typed(*output, value, "", out);
+  return out;
+}
+
+void set_strict_output(bool strict) { strict_output.store(strict, std::memory_order_relaxed); }
 
 Value parse_input(const RouteMatch& match, const http::Request& request) {
   const Operation& op = *match.operation;
@@ -378,6 +438,13 @@ void validate_input(const Operation& op, const Value& input) {
 }
 
 std::string serialize_output(const Shape* output, const Value& value) {
+  if (strict_output.load(std::memory_order_relaxed)) {
+    if (auto problems = output_problems(output, value); !problems.empty()) {
+      std::string what = "output does not match " + (output ? output->name : std::string("no output")) + ":";
+      for (const auto& p : problems) what += "\n  " + p;
+      throw std::logic_error(what);
+    }
+  }
   if (!output) return "{}";
   rapidjson::StringBuffer buf;
   Writer w(buf);

@@ -18,11 +18,17 @@ using test::plan;
 
 TEST(NumberPlan, KnowsTheModelCountriesLibphonenumberHas) {
   const auto countries = test::model_countries();
-  ASSERT_EQ(countries.size(), 237u);
-  std::vector<std::string> unknown;
-  for (const auto& c : countries)
-    if (!plan().knows_country(c)) unknown.push_back(c);
-  EXPECT_EQ(unknown, (std::vector<std::string>{"AQ", "AN", "PN"}));
+  ASSERT_EQ(countries.size(), 237u);  // the model's enum (model/connect.json), not libphonenumber's data
+  // Known exactly when libphonenumber has metadata for the region, whichever release is installed.
+  std::set<std::string> supported;
+  pn::PhoneNumberUtil::GetInstance()->GetSupportedRegions(&supported);
+  size_t unknown = 0;
+  for (const auto& c : countries) {
+    EXPECT_EQ(plan().knows_country(c), supported.count(c) == 1) << c;
+    unknown += !plan().knows_country(c);
+  }
+  EXPECT_LE(unknown, 10u);              // nearly every country the model lists has a numbering plan
+  EXPECT_FALSE(plan().knows_country("AN"));  // Netherlands Antilles: dissolved, no plan will return
   EXPECT_FALSE(plan().knows_country("ZZ"));
   EXPECT_FALSE(plan().knows_country("001"));
   EXPECT_FALSE(plan().knows_country("*"));
@@ -145,8 +151,31 @@ TEST(NumberPlan, DefaultInventoryFacts) {
       EXPECT_EQ(b, (BlockSpec{"*", "UIFN", "+800", 12}));
     } else ADD_FAILURE() << "unexpected default type " << b.type;
   }
-  EXPECT_EQ(did.size(), 234u);
-  EXPECT_EQ(tf.size(), 177u);
+  // Which countries get blocks follows libphonenumber's example numbers; assert the rule, not the
+  // counts of one metadata release: every block's country is known, and most countries that have
+  // examples of a class get a block of it.
+  const auto& util = *pn::PhoneNumberUtil::GetInstance();
+  auto has_example = [&](const std::string& c, std::initializer_list<pn::PhoneNumberUtil::PhoneNumberType> types) {
+    pn::PhoneNumber ex;
+    for (auto t : types)
+      if (util.GetExampleNumberForType(c, t, &ex)) return true;
+    return false;
+  };
+  size_t with_did_example = 0, with_tf_example = 0, did_covered = 0, tf_covered = 0;
+  for (const auto& c : countries) {
+    if (!plan().knows_country(c)) {
+      EXPECT_EQ(did.count(c) + tf.count(c) + shared.count(c), 0u) << c << " is unknown to libphonenumber";
+      continue;
+    }
+    if (has_example(c, {pn::PhoneNumberUtil::FIXED_LINE, pn::PhoneNumberUtil::MOBILE}))
+      ++with_did_example, did_covered += did.count(c);
+    if (has_example(c, {pn::PhoneNumberUtil::TOLL_FREE})) ++with_tf_example, tf_covered += tf.count(c);
+  }
+  for (const auto* set : {&did, &tf, &shared})
+    for (const auto& c : *set) EXPECT_TRUE(plan().knows_country(c)) << c;
+  EXPECT_GE(with_did_example, countries.size() * 9 / 10);
+  EXPECT_GE(did_covered * 100, with_did_example * 95) << did_covered << " of " << with_did_example;
+  EXPECT_GE(tf_covered * 100, with_tf_example * 50) << tf_covered << " of " << with_tf_example;
   EXPECT_EQ(shared, std::set<std::string>{"ZA"});
   EXPECT_EQ(uifn, 1);
   EXPECT_GE(did_blocks["US"], 4);
@@ -156,38 +185,35 @@ TEST(NumberPlan, DefaultInventoryFacts) {
   EXPECT_EQ(did_blocks["CA"], 1);
   for (const char* c : {"AQ", "AN", "PN"}) EXPECT_EQ(did.count(c), 0u);
 
-  // Example-derived blocks are 10^4 numbers; all but a few small plans are >= 90 % valid.
-  std::set<std::string> low, partial;
+  // Example-derived blocks are 10^4 numbers, each with a usable share of numbers valid for its
+  // country and class; all but a few small plans are >= 90 % valid.
+  size_t low = 0, checked = 0;
   for (const auto& b : blocks) {
     if (b.type == "UIFN") continue;
     EXPECT_EQ(plan().automaton(b).size(), 10000u) << b.prefix;
     double r = ratio(b);
-    EXPECT_GT(r, 0.0) << b.prefix;
-    if (r < 0.9) low.insert(b.country + " " + b.type);
-    if (r < 1.0) partial.insert(b.country + " " + b.type);
+    EXPECT_GE(r, 0.01) << b.country << " " << b.type << " " << b.prefix;
+    ++checked;
+    low += r < 0.9;
   }
-  EXPECT_EQ(low, (std::set<std::string>{"FO TOLL_FREE", "LI TOLL_FREE", "MO TOLL_FREE", "NC TOLL_FREE",
-                                        "NU DID", "WS TOLL_FREE", "SC TOLL_FREE", "SB DID", "SB TOLL_FREE",
-                                        "TK DID", "TO TOLL_FREE", "VU TOLL_FREE"}));
-  EXPECT_EQ(partial.size(), 18u);
-  EXPECT_NEAR(ratio({"VU", "TOLL_FREE", "+6788", 9}), 0.02, 0.001);
-  EXPECT_NEAR(ratio({"LI", "TOLL_FREE", "+423800", 11}), 0.02, 0.001);
+  EXPECT_LE(low * 100, checked * 10) << low << " of " << checked << " default blocks are < 90 % valid";
   // The hand-picked US and GB area codes.
   for (const auto& b : blocks)
     if (b.country == "US" || b.country == "GB") {
       EXPECT_GE(ratio(b), 0.9) << b.prefix;
     }
-  EXPECT_NEAR(ratio({"*", "UIFN", "+800", 12}), 0.91, 0.001);
+  EXPECT_GE(ratio({"*", "UIFN", "+800", 12}), 0.5);
 }
 
-TEST(NumberPlan, SharedCostExamplesExistFor52Countries) {
+// SHARED defaults to ZA alone by choice, not for want of data.
+TEST(NumberPlan, SharedCostExamplesExistBeyondZa) {
   const auto& util = *pn::PhoneNumberUtil::GetInstance();
   int n = 0;
   for (const auto& c : test::model_countries()) {
     pn::PhoneNumber ex;
     if (plan().knows_country(c) && util.GetExampleNumberForType(c, pn::PhoneNumberUtil::SHARED_COST, &ex)) ++n;
   }
-  EXPECT_EQ(n, 52);
+  EXPECT_GT(n, 10);
 }
 
 // The automaton's next_valid against a plain scan of valid().

@@ -1101,7 +1101,8 @@ TYPED_TEST(StoreTest, ReadingTheTargetFirstKeepsItsQuotaExact) {
 }
 
 TEST(SqliteDurability, AcknowledgedWritesSurviveReopening) {
-  auto dir = (std::filesystem::temp_directory_path() / ("cl-durable-" + random_uuid())).string();
+  test::TempDir temp("cl-durable-");
+  const std::string dir = temp.str();
   {
     auto s = open_sqlite(SqliteOptions::on_disk(dir));
     s->write([](WriteTxn& t) { t.put_setting("durable", "yes"); });
