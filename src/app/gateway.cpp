@@ -5,6 +5,8 @@
 #include <chrono>
 #include <utility>
 
+#include "app/cors.hpp"
+#include "app/sts.hpp"
 #include "common/arn.hpp"
 #include "common/ids.hpp"
 #include "protocol/rest_json.hpp"
@@ -65,6 +67,7 @@ Gateway::Gateway(const protocol::Model& model, const auth::Verifier& verifier, c
 http::Response Gateway::error(const AwsError& e, const std::string& request_id) const {
   http::Response r = protocol::error_response(model_, e);
   r.set_header(kRequestIdHeader, request_id);
+  cors::add_response_headers(r);
   return r;
 }
 
@@ -72,11 +75,32 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
   const auto started = std::chrono::steady_clock::now();
   std::string request_id = fast_uuid();
   if (admin::Admin::handles(request.raw_path())) {
+    if (request.method == "OPTIONS") {  // the admin API is never opened to other origins
+      http::Response r;
+      r.status = 403;
+      r.set_header(kRequestIdHeader, request_id);
+      respond(std::move(r));
+      return;
+    }
     workers_.post([this, req = std::move(request), respond = std::move(respond), request_id]() mutable {
       http::Response r = admin_.handle(req);
       r.set_header(kRequestIdHeader, request_id);
       respond(std::move(r));
     });
+    return;
+  }
+
+  if (request.method == "OPTIONS") {  // CORS preflight: answered without a signature
+    http::Response r = cors::preflight(request);
+    r.set_header(kRequestIdHeader, request_id);
+    respond(std::move(r));
+    return;
+  }
+  if (sts::handles(request)) {
+    sts::Outcome o = sts::handle(request, verifier_, wall_clock_ms(), request_id);
+    cors::add_response_headers(o.response);
+    metrics_.record_request(o.operation, o.code, seconds_since(started));
+    respond(std::move(o.response));
     return;
   }
 
@@ -130,6 +154,7 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
       r.body = protocol::serialize_output(call->op->output, call->output);
       r.set_header("Content-Type", "application/json");
       r.set_header(kRequestIdHeader, c.request_id);
+      cors::add_response_headers(r);
     } catch (const AwsException& e) {
       code = e.error().code;
       r = error(e.error(), c.request_id);

@@ -186,7 +186,7 @@ Identity Verifier::verify_off(const http::Request& request) const {
   return id;
 }
 
-Identity Verifier::verify(const http::Request& request, Millis wall_now_ms) const {
+Identity Verifier::verify(const http::Request& request, Millis wall_now_ms, std::string_view signed_service) const {
   if (mode_ == Mode::Off) return verify_off(request);
 
   SignedRequest sr;
@@ -268,8 +268,9 @@ Identity Verifier::verify(const http::Request& request, Millis wall_now_ms) cons
   if (scope.terminator != kTerminator)
     raise(errors::kInvalidSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
                                          std::string(scope.terminator) + "'. ");
-  if (scope.service != kSignedService)
-    raise(errors::kInvalidSignature, "Credential should be scoped to correct service: 'connect'. ");
+  if (scope.service != signed_service)
+    raise(errors::kInvalidSignature,
+          "Credential should be scoped to correct service: '" + std::string(signed_service) + "'. ");
   if (!valid_region(scope.region))
     raise(errors::kInvalidSignature,
           "Credential should be scoped to a valid region, not '" + std::string(scope.region) + "'. ");

@@ -34,6 +34,7 @@ inline constexpr int64_t kMaxPresignedExpiresSeconds = 604800;
 inline constexpr const char* kDefaultRegion = "us-east-1";
 inline constexpr const char* kDefaultAccountId = "000000000000";
 inline constexpr const char* kSignedService = "connect";
+inline constexpr const char* kStsSignedService = "sts";
 
 class Verifier {
  public:
@@ -42,7 +43,10 @@ class Verifier {
   // Mode::Verify: checks the signature, returns the credential's account and the scope's region.
   // Mode::Off: never throws; account = the access key when it is 12 digits, else 000000000000;
   // region = the credential scope's region when present and well-formed, else us-east-1.
-  Identity verify(const http::Request& request, Millis wall_now_ms) const;
+  // `signed_service` is the credential scope's service the route expects: "connect" everywhere
+  // but the one STS route (sts:GetCallerIdentity), which passes kStsSignedService.
+  Identity verify(const http::Request& request, Millis wall_now_ms,
+                  std::string_view signed_service = kSignedService) const;
 
   Mode mode() const { return mode_; }
   const Credentials& credentials() const { return credentials_; }
