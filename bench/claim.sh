@@ -13,8 +13,8 @@ server_pid=$!
 wait_healthy "$port"
 admin="http://127.0.0.1:$port/_connect-local"
 # A block of 10^7 numbers that needs no validation class, and room on the instance for all claims.
-curl -sf -X POST "$admin/inventory" -d '{"blocks":[{"country":"US","type":"THIRD_PARTY_DID","prefix":"+1555","length":12}]}' >/dev/null
-curl -sf -X PUT "$admin/quotas" -d '{"account_id":"000000000000","region":"us-east-1","phone_numbers_per_instance":100000000}' >/dev/null
+curl -sf -H 'Content-Type: application/json' -X POST "$admin/inventory" -d '{"blocks":[{"country":"US","type":"THIRD_PARTY_DID","prefix":"+1555","length":12}]}' >/dev/null
+curl -sf -H 'Content-Type: application/json' -X PUT "$admin/quotas" -d '{"account_id":"000000000000","region":"us-east-1","phone_numbers_per_instance":100000000}' >/dev/null
 instance=$(create_instance "http://127.0.0.1:$port" claims)
 echo "== ClaimPhoneNumber, $connections connections, ${seconds}s, SQLite on disk"
 "$loadgen" --port "$port" --connections "$connections" --seconds "$seconds" --op claim --instance "$instance" --number-base 15550000000

@@ -1,8 +1,10 @@
 #include "admin/admin.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 #include "common/crypto.hpp"
+#include "store/store.hpp"
 #include "common/percent.hpp"
 #include "common/value_json.hpp"
 
@@ -10,7 +12,26 @@ namespace cl::admin {
 
 namespace {
 
-constexpr const char* kClockOffsetKey = "clock_offset_ms";
+// The domain clock moves forward by at most a century per call, so offsets stay far from overflow.
+constexpr double kMaxAdvanceSeconds = 100.0 * 365 * 24 * 3600;
+
+bool is_loopback_host(std::string_view host) {
+  // Host header: name or address, optional :port; IPv6 in brackets.
+  if (!host.empty() && host.front() == '[') {
+    const auto close = host.find(']');
+    return close != std::string_view::npos && host.substr(1, close - 1) == "::1";
+  }
+  host = host.substr(0, host.find(':'));
+  if (host == "localhost" || host == "localhost.") return true;
+  if (host.rfind("127.", 0) != 0) return false;
+  return host.find_first_not_of("0123456789.") == std::string_view::npos;
+}
+
+bool json_content_type(std::string_view v) {
+  v = v.substr(0, v.find(';'));
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return http::iequals(v, "application/json");
+}
 
 http::Response json(unsigned status, const Value& body) {
   http::Response r;
@@ -52,16 +73,25 @@ bool parse_body(const http::Request& req, Value& out, http::Response& err) {
 
 }  // namespace
 
-Admin::Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service,
-             connect::FaultRules& faults, const Metrics& metrics)
-    : config_(std::move(config)), store_(store), clock_(clock), service_(service), faults_(faults), metrics_(metrics) {}
+Admin::Admin(AdminConfig config, const Clock& clock, connect::Service& service, const Metrics& metrics)
+    : config_(std::move(config)), clock_(clock), service_(service), metrics_(metrics) {}
 
 bool Admin::handles(std::string_view raw_path) { return raw_path.rfind(kPrefix, 0) == 0 || raw_path == kMetricsPath; }
 
-void Admin::load_clock() {
-  store_.read([&](store::Txn& t) {
-    if (auto v = t.setting(kClockOffsetKey)) clock_.set_offset_ms(std::stoll(*v));
-  });
+std::string Admin::refusal(const http::Request& request) const {
+  // Without a token, the loopback listener is all that protects the API: a page on another site
+  // must not reach it through DNS rebinding (a Host that is not a loopback name) ...
+  if (config_.token.empty() && !is_loopback_host(request.header("Host")))
+    return "the admin API answers only requests addressed to a loopback host";
+  // ... nor through the developer's browser (an Origin other than the console's own) ...
+  if (request.has_header("Origin")) {
+    const std::string own = "http://" + std::string(request.header("Host"));
+    if (request.header("Origin") != own) return "cross-origin requests to the admin API are refused";
+  }
+  // ... nor with a form post (which cannot send a JSON content type without a preflight).
+  if ((request.method == "POST" || request.method == "PUT") && !json_content_type(request.header("Content-Type")))
+    return "admin writes need Content-Type: application/json";
+  return {};
 }
 
 http::Response Admin::handle(const http::Request& request) {
@@ -70,6 +100,7 @@ http::Response Admin::handle(const http::Request& request) {
     std::string_view auth = request.header("Authorization");
     if (!crypto::equal(auth, "Bearer " + config_.token)) return error(401, "admin token required");
   }
+  if (auto why = refusal(request); !why.empty()) return error(403, why);
   if (request.raw_path() == kMetricsPath) {
     if (request.method != "GET") return error(405, "GET /metrics");
     http::Response r;
@@ -82,6 +113,12 @@ http::Response Admin::handle(const http::Request& request) {
     return route(request, path);
   } catch (const std::invalid_argument& e) {
     return error(400, e.what());
+  } catch (const store::StoreFailure& e) {
+    return error(503, std::string("the store is unavailable: ") + e.what());
+  } catch (const std::exception& e) {
+    return error(500, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return error(500, "internal error");
   }
 }
 
@@ -93,27 +130,25 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
     Value v = Value::map();
     v.set("status", "ok");
     v.set("version", config_.version);
-    v.set("store", store_.backend());
+    v.set("store", config_.store);
     return json(200, v);
   }
   if (path == "clock" && (m == "GET" || m == "POST")) {
     if (m == "POST") {
       if (!parse_body(req, body, bad)) return bad;
       const Value* adv = body.find("advance_seconds");
-      if (!adv || (adv->kind() != Value::Kind::Int && adv->kind() != Value::Kind::Double) || adv->as_double() < 0)
-        return error(400, "advance_seconds must be a non-negative number");
-      const Millis offset = clock_.offset_ms() + static_cast<Millis>(adv->as_double() * 1000.0);
-      store_.write([&](store::Txn& t) { t.put_setting(kClockOffsetKey, std::to_string(offset)); });
-      clock_.set_offset_ms(offset);
+      if (!adv || (adv->kind() != Value::Kind::Int && adv->kind() != Value::Kind::Double) ||
+          !std::isfinite(adv->as_double()) || adv->as_double() < 0 || adv->as_double() > kMaxAdvanceSeconds)
+        return error(400, "advance_seconds must be a number of seconds from 0 to " +
+                              std::to_string(static_cast<int64_t>(kMaxAdvanceSeconds)));
+      service_.advance_clock(static_cast<Millis>(std::llround(adv->as_double() * 1000.0)));
     }
     Value v = Value::map();
     v.set("now", static_cast<double>(clock_.now_ms()) / 1000.0);
     return json(200, v);
   }
   if (path == "reset" && m == "POST") {
-    clock_.set_offset_ms(0);
-    service_.reset(clock_.now_ms());
-    faults_.clear();
+    service_.reset();
     Value v = Value::map();
     v.set("status", "reset");
     return json(200, v);
@@ -148,6 +183,8 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
       for (const auto& b : blocks->as_list()) {
         if (!b.is_map() || !b.opt_string("country") || !b.opt_string("type") || !b.opt_string("prefix") || !b.opt_int("length"))
           return error(400, "each block needs country, type, prefix and length");
+        if (*b.opt_int("length") < 2 || *b.opt_int("length") > 16)
+          return error(400, "length counts the '+' and the digits of an E.164 number: 2 to 16");
         specs.push_back({*b.opt_string("country"), *b.opt_string("type"), *b.opt_string("prefix"),
                          static_cast<int>(*b.opt_int("length"))});
       }
@@ -197,16 +234,16 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
   if (path == "faults" && (m == "GET" || m == "POST" || m == "DELETE")) {
     if (m == "POST") {
       if (!parse_body(req, body, bad)) return bad;
-      faults_.add(connect::FaultRule::from_value(body));
+      service_.add_fault_rule(connect::FaultRule::from_value(body));
     } else if (m == "DELETE") {
       std::string id = query_param(req.raw_query(), "id");
       if (id.empty())
-        faults_.clear();
-      else if (!faults_.remove(id))
+        service_.clear_fault_rules();
+      else if (!service_.remove_fault_rule(id))
         return error(404, "no fault rule " + id);
     }
     Value list = Value::list();
-    for (const auto& r : faults_.list()) list.push_back(r.to_value());
+    for (const auto& r : service_.fault_rules()) list.push_back(r.to_value());
     Value v = Value::map();
     v.set("faults", std::move(list));
     return json(200, v);

@@ -7,7 +7,6 @@
 #include "common/metrics.hpp"
 #include "connect/service.hpp"
 #include "http/message.hpp"
-#include "store/store.hpp"
 
 namespace cl::admin {
 
@@ -18,25 +17,24 @@ struct AdminConfig {
   std::string version;
   std::string token;     // when set, required as "Authorization: Bearer <token>"
   bool enabled = true;   // false when listening beyond loopback without a token
+  std::string store;     // "sqlite" | "postgres"
 };
 
 class Admin {
  public:
-  Admin(AdminConfig config, store::Store& store, OffsetClock& clock, connect::Service& service,
-        connect::FaultRules& faults, const Metrics& metrics);
+  Admin(AdminConfig config, const Clock& clock, connect::Service& service, const Metrics& metrics);
   static bool handles(std::string_view raw_path);
-  // Blocking (touches the store): call from a worker thread.
+  // Blocking (touches the store): call from a worker thread. Never throws: every failure is a JSON
+  // error response (400 bad input, 403/401 refused, 503 store unavailable, 500 otherwise).
   http::Response handle(const http::Request& request);
-  // Restores the persisted clock offset (at start-up).
-  void load_clock();
 
  private:
+  // Why this request may not use the admin API (DNS rebinding, cross-site requests), or "".
+  std::string refusal(const http::Request& request) const;
   http::Response route(const http::Request& request, std::string_view path);
   AdminConfig config_;
-  store::Store& store_;
-  OffsetClock& clock_;
+  const Clock& clock_;
   connect::Service& service_;
-  connect::FaultRules& faults_;
   const Metrics& metrics_;
 };
 

@@ -51,17 +51,14 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 }  // namespace
 
 Gateway::Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service,
-                 admin::Admin& admin, connect::FaultRules& faults, Throttle* throttle, Metrics& metrics,
-                 const Clock& clock, WorkerPool& workers)
+                 admin::Admin& admin, Throttle* throttle, Metrics& metrics, WorkerPool& workers)
     : model_(model),
       router_(model),
       verifier_(verifier),
       service_(service),
       admin_(admin),
-      faults_(faults),
       throttle_(throttle),
       metrics_(metrics),
-      clock_(clock),
       workers_(workers) {}
 
 http::Response Gateway::error(const AwsError& e, const std::string& request_id) const {
@@ -116,7 +113,6 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     check_policy(id, op->name, input);
     if (throttle_ && !throttle_->admit(id.account_id, id.region, op->name, wall_clock_ms()))
       errors::raise(errors::kThrottling, "Rate exceeded");
-    if (auto injected = faults_.injected_error(op->name, input.string_or("PhoneNumber", ""))) throw AwsException(*injected);
     ctx.account_id = std::move(id.account_id);
     ctx.region = std::move(id.region);
     ctx.operation = op->name;
@@ -129,65 +125,36 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
   }
   ctx.request_id = std::move(request_id);
   // One request in flight: built on the I/O thread, finished wherever the domain call completes.
-  struct Call {
-    RequestContext ctx;
-    Value input;
-    const protocol::Operation* op;
-    http::Responder respond;
-    std::chrono::steady_clock::time_point started;
-    Value output;
-  };
-  auto call = std::make_shared<Call>(Call{std::move(ctx), std::move(input), op, std::move(respond), started, {}});
-  auto run = [this, call] {
-    call->ctx.now_ms = clock_.now_ms();
-    call->output = service_.call(call->ctx, call->input);
-  };
-  auto finish = [this, call](std::exception_ptr failure) {
-    const RequestContext& c = call->ctx;
+  auto finish = [this, op, started, request_id = ctx.request_id, respond = std::move(respond)](connect::Outcome o) {
     http::Response r;
     std::string code = "OK";
     try {
-      if (failure) std::rethrow_exception(failure);
-      // A lost response: the change is made, the client sees an error and retries.
-      if (auto injected = faults_.injected_error(c.operation, call->input.string_or("PhoneNumber", ""), true))
-        throw AwsException(*injected);
-      r.body = protocol::serialize_output(call->op->output, call->output);
+      if (o.error) std::rethrow_exception(o.error);
+      r.body = protocol::serialize_output(op->output, o.output);
       r.set_header("Content-Type", "application/json");
-      r.set_header(kRequestIdHeader, c.request_id);
+      r.set_header(kRequestIdHeader, request_id);
       cors::add_response_headers(r);
     } catch (const AwsException& e) {
       code = e.error().code;
-      r = error(e.error(), c.request_id);
+      r = error(e.error(), request_id);
     } catch (const std::exception& e) {
       code = errors::kInternalService;
-      spdlog::error("{} {} failed: {}", c.request_id, c.operation, e.what());
-      r = error(AwsError{errors::kInternalService, "An internal error occurred. Request id: " + c.request_id, {}, 0},
-                c.request_id);
+      spdlog::error("{} {} failed: {}", request_id, op->name, e.what());
+      r = error(AwsError{errors::kInternalService, "An internal error occurred. Request id: " + request_id, {}, 0},
+                request_id);
     }
-    spdlog::debug("{} {} -> {}", c.request_id, c.operation, r.status);
-    metrics_.record_request(c.operation, code, seconds_since(call->started));
-    call->respond(std::move(r));
+    spdlog::debug("{} {} -> {}", request_id, op->name, r.status);
+    metrics_.record_request(op->name, code, seconds_since(started));
+    respond(std::move(r));
   };
-  auto run_and_finish = [run, finish] {
-    std::exception_ptr failure;
-    try {
-      run();
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    finish(failure);
-  };
-  if (!service_.read_only(op->name)) {
-    // Writes run where the store writes and answer once durable: no thread waits for the commit.
-    try {
-      service_.submit(run, finish);
-    } catch (...) {
-      finish(std::current_exception());
-    }
-  } else if (service_.local_reads()) {
-    run_and_finish();  // local reads are cheaper than the hop to a worker
+  if (service_.local_reads()) {
+    // Local reads are cheaper inline than the hop to a worker; writes are handed to the store and
+    // answer once durable, so no thread waits for a commit.
+    service_.execute(std::move(ctx), std::move(input), std::move(finish));
   } else {
-    workers_.post(run_and_finish);
+    workers_.post([this, ctx = std::move(ctx), input = std::move(input), finish = std::move(finish)]() mutable {
+      service_.execute(std::move(ctx), std::move(input), std::move(finish));
+    });
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The request pipeline: SigV4 -> route -> parse -> validate -> policy on the I/O thread, then the
-// domain call on the worker pool, then one response (success or the single error form).
+// domain call (inline for local reads, on the worker pool when reads wait on the network; writes are
+// handed to the store), then one response (success or the single error form).
 #include "admin/admin.hpp"
 #include "auth/verifier.hpp"
 #include "common/aws_error.hpp"
@@ -11,7 +12,6 @@
 #include "http/message.hpp"
 #include "protocol/model.hpp"
 #include "app/throttle.hpp"
-#include "connect/faults.hpp"
 #include "protocol/router.hpp"
 
 namespace cl::app {
@@ -19,7 +19,7 @@ namespace cl::app {
 class Gateway {
  public:
   Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service, admin::Admin& admin,
-          connect::FaultRules& faults, Throttle* throttle, Metrics& metrics, const Clock& clock, WorkerPool& workers);
+          Throttle* throttle, Metrics& metrics, WorkerPool& workers);
   void handle(http::Request&& request, http::Responder respond);
 
  private:
@@ -29,10 +29,8 @@ class Gateway {
   const auth::Verifier& verifier_;
   connect::Service& service_;
   admin::Admin& admin_;
-  connect::FaultRules& faults_;
   Throttle* throttle_;  // null: no throttling
   Metrics& metrics_;
-  const Clock& clock_;
   WorkerPool& workers_;
 };
 

@@ -15,12 +15,11 @@
 #include "common/metrics.hpp"
 #include "common/worker_pool.hpp"
 #include "app/throttle.hpp"
-#include "connect/faults.hpp"
 #include "connect/service.hpp"
 #include "inventory/inventory.hpp"
 #include "http/server.hpp"
 #include "protocol/model.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 #ifndef CL_VERSION
 #define CL_VERSION "0.0.0"
@@ -41,21 +40,6 @@ cl::Millis parse_duration(const std::string& text) {
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
-std::string load_or_create_token_key(cl::store::Store& store) {
-  std::string key;
-  store.write([&](cl::store::Txn& t) {
-    if (auto k = t.setting("page_token_key")) {
-      key = *k;
-      return;
-    }
-    unsigned char b[32];
-    cl::crypto::random_bytes(b, sizeof b);
-    key = cl::crypto::hex(b, sizeof b);
-    t.put_setting("page_token_key", key);
-  });
-  return key;
 }
 
 struct ServeOptions {
@@ -95,19 +79,18 @@ int serve(const ServeOptions& o) {
   const cl::protocol::Model& model = cl::protocol::Model::embedded();
   cl::inventory::NumberPlan plan;
   cl::inventory::Inventory inventory(plan);
-  cl::connect::FaultRules faults;
-  cl::connect::Service service(*store, plan, inventory, faults, ids, cl::PageTokens(load_or_create_token_key(*store)),
-                               service_config);
+  cl::connect::Service service(*store, plan, inventory, clock, ids, service_config,
+                               [&clock](cl::Millis offset) { clock.set_offset_ms(offset); });
+  service.start(plan.default_blocks(model.shape("PhoneNumberCountryCode")->enum_values));
 
-  cl::admin::AdminConfig admin_config{CL_VERSION, o.admin_token, !o.admin_token.empty() || is_loopback(o.host)};
-  cl::admin::Admin admin(admin_config, *store, clock, service, faults, metrics);
-  admin.load_clock();
-  service.load_inventory(plan.default_blocks(model.shape("PhoneNumberCountryCode")->enum_values), clock.now_ms());
+  cl::admin::AdminConfig admin_config{CL_VERSION, o.admin_token, !o.admin_token.empty() || is_loopback(o.host),
+                                      store->backend()};
+  cl::admin::Admin admin(admin_config, clock, service, metrics);
 
   std::unique_ptr<cl::app::Throttle> throttle;
   if (o.throttle == "aws") throttle = std::make_unique<cl::app::Throttle>(2.0, 5.0);
   cl::WorkerPool workers(o.workers);
-  cl::app::Gateway gateway(model, verifier, service, admin, faults, throttle.get(), metrics, clock, workers);
+  cl::app::Gateway gateway(model, verifier, service, admin, throttle.get(), metrics, workers);
 
   cl::http::ServerConfig server_config;
   server_config.host = o.host;

@@ -34,7 +34,11 @@ void WorkerPool::loop() {
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }
-    task();
+    try {
+      task();
+    } catch (...) {
+      // A task must answer its own failures; one that throws anyway cannot take the thread down.
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// A fixed pool of threads for work that may block (storage), so I/O threads never wait on it.
+// A fixed pool of threads for work that may block (admin calls; reads of a store whose reads wait on
+// the network), so I/O threads never wait on it.
 #include <condition_variable>
 #include <deque>
 #include <functional>

@@ -1,6 +1,10 @@
 #pragma once
 // Fault rules (admin API): for an operation and an optional number prefix, fail a fraction of
-// requests with a given error code, or make claims settle to FAILED with a given message.
+// requests with a given error code, or make claims settle to FAILED with a given message. The rules
+// live in the store, so every node applies the same ones; each node matches requests against its
+// cached copy, and a rule with a firing limit is consumed in the store (consume_fault_rule), where
+// the limit holds across nodes.
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -9,6 +13,7 @@
 
 #include "common/aws_error.hpp"
 #include "common/value.hpp"
+#include "store/store.hpp"
 
 namespace cl::connect {
 
@@ -26,27 +31,40 @@ struct FaultRule {
   Value to_value() const;
   // Throws std::invalid_argument naming the bad member.
   static FaultRule from_value(const Value& v);
+  store::FaultRuleRecord to_record() const;
+  // nullopt for a record this version cannot read.
+  static std::optional<FaultRule> from_record(const store::FaultRuleRecord& r);
 };
 
 class FaultRules {
  public:
-  std::string add(FaultRule rule);  // returns the rule id
-  bool remove(const std::string& id);
-  void clear();
+  // A rule that matched a request (and won its probability draw).
+  struct Fired {
+    std::string rule_id;
+    bool limited = false;  // it must be consumed in the store before it fires
+    AwsError error;        // error rules
+    std::string claim_failure;
+  };
+  void load(std::vector<FaultRule> rules);
   std::vector<FaultRule> list() const;
-  // The error a matching rule injects into this request, if one fires: before the operation runs,
-  // or (after_commit) once it has run and its change is durable.
-  std::optional<AwsError> injected_error(const std::string& operation, const std::string& number,
-                                         bool after_commit = false);
-  // The FAILED message a matching rule gives this claim workflow, if one fires.
-  std::optional<std::string> claim_failure(const std::string& operation, const std::string& number);
+  bool empty() const;
+  // The error rule that fires for this request: before the operation runs, or (after_commit) once
+  // its change is durable.
+  std::optional<Fired> error_for(const std::string& operation, const std::string& number, bool after_commit);
+  // The FAILED message rule that fires for this claim workflow.
+  std::optional<Fired> claim_failure_for(const std::string& operation, const std::string& number);
+  // Whether a rule with a firing limit could match this request (it then runs as a write, where the
+  // limit is consumed).
+  bool limited_rule_matches(const std::string& operation, const std::string& number) const;
+  // A limited rule fired (consumed in the store): count it down here too.
+  void consumed(const std::string& rule_id);
 
  private:
-  bool fires(FaultRule& r, const std::string& operation, const std::string& number);
+  static bool matches(const FaultRule& r, const std::string& operation, const std::string& number);
+  bool draw(const FaultRule& r);
   mutable std::mutex mu_;
   std::vector<FaultRule> rules_;
   std::mt19937_64 rng_{0x5eed};
-  int next_id_ = 1;
 };
 
 }  // namespace cl::connect

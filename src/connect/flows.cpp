@@ -45,15 +45,16 @@ std::string content_sha256(const std::string& content) { return crypto::hex(cryp
 
 }  // namespace
 
-void Service::create_default_flows(store::Txn& t, const RequestContext& ctx, const std::string& instance_id) {
+void Service::create_default_flows(store::WriteTxn& t, const RequestContext& ctx, const std::string& instance_id) {
   for (const auto& d : kDefaultFlows) {
     store::ContactFlowRecord f{ctx.account_id, ctx.region, instance_id, ids_.uuid(), d.name, d.type,
                                std::nullopt, kDefaultContent, "PUBLISHED", ctx.now_ms};
-    t.insert_contact_flow(f);
+    if (t.insert_contact_flow(f) == store::Insert::Conflict)
+      throw store::StoreFailure("default flow " + f.name + " exists already");
   }
 }
 
-store::ContactFlowRecord Service::require_flow(store::Txn& t, const RequestContext& ctx, const std::string& instance_id,
+store::ContactFlowRecord Service::require_flow(store::ReadTxn& t, const RequestContext& ctx, const std::string& instance_id,
                                                const std::string& id_or_arn) {
   std::string id = id_or_arn;
   if (id_or_arn.rfind("arn:", 0) == 0) {
@@ -69,7 +70,7 @@ store::ContactFlowRecord Service::require_flow(store::Txn& t, const RequestConte
   return *f;
 }
 
-Value Service::create_contact_flow(const RequestContext& ctx, const Value& in) {
+Value Service::create_contact_flow(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string content = in.string_or("Content", "");
   Value parsed;
   std::string why;
@@ -81,7 +82,7 @@ Value Service::create_contact_flow(const RequestContext& ctx, const Value& in) {
     throw AwsException(AwsError{"InvalidContactFlowException", "The flow is not valid.", fields, 0});
   }
   Value out = Value::map();
-  store_.write([&](store::Txn& t) {
+  {
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     store::ContactFlowRecord f{ctx.account_id, ctx.region, inst.id, ids_.uuid(), in.string_or("Name", ""),
                                in.string_or("Type", ""), in.opt_string("Description"), content,
@@ -92,13 +93,13 @@ Value Service::create_contact_flow(const RequestContext& ctx, const Value& in) {
     out.set("ContactFlowId", f.id);
     out.set("ContactFlowArn", flow_arn(f));
     out.set("FlowContentSha256", content_sha256(content));
-  });
+  }
   return out;
 }
 
-Value Service::describe_contact_flow(const RequestContext& ctx, const Value& in) {
+Value Service::describe_contact_flow(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
+  {
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     auto f = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));
     if (f.status != "PUBLISHED")
@@ -115,27 +116,24 @@ Value Service::describe_contact_flow(const RequestContext& ctx, const Value& in)
     v.set("FlowContentSha256", content_sha256(f.content));
     v.set("LastModifiedTime", static_cast<double>(f.modified_ms) / 1000.0);
     v.set("LastModifiedRegion", f.region);
-    Value tags = Value::map();
-    for (const auto& [k, val] : t.tags(flow_arn(f))) tags.set(k, val);
-    v.set("Tags", std::move(tags));
+    v.set("Tags", tags_value(t.tags(flow_arn(f))));
     out.set("ContactFlow", std::move(v));
-  });
+  }
   return out;
 }
 
-Value Service::list_contact_flows(const RequestContext& ctx, const Value& in) {
+Value Service::list_contact_flows(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   std::vector<std::string> types;
   if (const Value* l = in.find("ContactFlowTypes"))
     for (const auto& ty : l->as_list()) types.push_back(ty.as_string());
-  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
+  {
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     std::string filters = inst.id;
     for (const auto& ty : types) filters += "\n" + ty;
-    const std::string after = open_page_token(ctx, in, filters);
-    auto rows = t.contact_flows(scope_of(ctx), inst.id, types, after, limit + 1);
-    const bool more = trim_page(rows, limit);
+    const Page page = open_page(ctx, in, kListDefault, filters);
+    auto rows = t.contact_flows(scope_of(ctx), inst.id, types, page.after, page.fetch());
+    close_page(page, rows, out, [](const store::ContactFlowRecord& f) { return f.id; });
     Value list = Value::list();
     for (const auto& f : rows) {
       Value v = Value::map();
@@ -148,49 +146,38 @@ Value Service::list_contact_flows(const RequestContext& ctx, const Value& in) {
       list.push_back(std::move(v));
     }
     out.set("ContactFlowSummaryList", std::move(list));
-    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, filters), rows.back().id));
-  });
+  }
   return out;
 }
 
-Value Service::delete_contact_flow(const RequestContext& ctx, const Value& in) {
-  store_.write([&](store::Txn& t) {
-    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
-    auto f = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));
-    t.delete_contact_flow(scope_of(ctx), inst.id, f.id);
-    t.clear_flow(flow_arn(f));
-    t.delete_all_tags(flow_arn(f));
-  });
+Value Service::delete_contact_flow(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+  auto f = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));
+  t.delete_contact_flow(scope_of(ctx), inst.id, f.id);
+  t.clear_flow(flow_arn(f));
+  t.delete_all_tags(flow_arn(f));
   return Value::map();
 }
 
-Value Service::list_flow_associations(const RequestContext& ctx, const Value& in) {
-  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
+Value Service::list_flow_associations(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   const std::string type = in.string_or("ResourceType", "VOICE_PHONE_NUMBER");
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
-    auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
-    const std::string filters = inst.id + "\n" + type;
-    const std::string after = open_page_token(ctx, in, filters);
-    Value list = Value::list();
-    bool more = false;
-    std::string last;
-    if (type == "VOICE_PHONE_NUMBER") {
-      auto rows = t.flow_associations(ctx.account_id, arn::instance(ctx.region, ctx.account_id, inst.id) + "/contact-flow/",
-                                      after, limit + 1);
-      more = trim_page(rows, limit);
-      for (const auto& r : rows) {
-        Value v = Value::map();
-        v.set("ResourceId", arn::phone_number(r.region, r.account_id, r.id));
-        v.set("FlowId", *r.flow_arn);
-        v.set("ResourceType", "VOICE_PHONE_NUMBER");
-        list.push_back(std::move(v));
-        last = r.id;
-      }
+  auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
+  const Page page = open_page(ctx, in, kListDefault, inst.id + "\n" + type);
+  Value list = Value::list();
+  if (type == "VOICE_PHONE_NUMBER") {
+    auto rows = t.flow_associations(ctx.account_id, arn::instance(ctx.region, ctx.account_id, inst.id) + "/contact-flow/",
+                                    page.after, page.fetch());
+    close_page(page, rows, out, [](const store::PhoneNumberRecord& r) { return r.id; });
+    for (const auto& r : rows) {
+      Value v = Value::map();
+      v.set("ResourceId", arn::phone_number(r.region, r.account_id, r.id));
+      v.set("FlowId", *r.flow_arn);
+      v.set("ResourceType", "VOICE_PHONE_NUMBER");
+      list.push_back(std::move(v));
     }
-    out.set("FlowAssociationSummaryList", std::move(list));
-    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, filters), last));
-  });
+  }
+  out.set("FlowAssociationSummaryList", std::move(list));
   return out;
 }
 

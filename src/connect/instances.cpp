@@ -33,7 +33,7 @@ Value Service::instance_value(const store::InstanceRecord& r, const RequestConte
   return v;
 }
 
-store::InstanceRecord Service::require_instance(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn) {
+store::InstanceRecord Service::require_instance(store::ReadTxn& t, const RequestContext& ctx, const std::string& id_or_arn) {
   std::string id = id_or_arn;
   if (id_or_arn.rfind("arn:", 0) == 0) {
     auto a = Arn::parse(id_or_arn);
@@ -47,7 +47,7 @@ store::InstanceRecord Service::require_instance(store::Txn& t, const RequestCont
   return *r;
 }
 
-Value Service::create_instance(const RequestContext& ctx, const Value& in) {
+Value Service::create_instance(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string type = in.string_or("IdentityManagementType", "");
   auto alias = in.opt_string("InstanceAlias");
   auto directory = in.opt_string("DirectoryId");
@@ -60,7 +60,7 @@ Value Service::create_instance(const RequestContext& ctx, const Value& in) {
   if (type != "SAML" && type != "CONNECT_MANAGED" && type != "EXISTING_DIRECTORY")
     errors::raise(errors::kInvalidRequest, "Invalid IdentityManagementType: " + type);
 
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+  return idempotent(ctx, in, t, [&] {
     const auto scope = scope_of(ctx);
     const Quotas q = load_quotas(t, scope, config_.default_quotas);
     if (t.count_instances(scope) >= q.instances)
@@ -89,17 +89,13 @@ Value Service::create_instance(const RequestContext& ctx, const Value& in) {
   });
 }
 
-Value Service::describe_instance(const RequestContext& ctx, const Value& in) {
+Value Service::describe_instance(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
+  {
     auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
     Value inst = instance_value(r, ctx);
     auto tags = t.tags(arn::instance(r.region, r.account_id, r.id));
-    if (!tags.empty()) {
-      Value tm = Value::map();
-      for (const auto& [k, v] : tags) tm.set(k, v);
-      inst.set("Tags", std::move(tm));
-    }
+    if (!tags.empty()) inst.set("Tags", tags_value(tags));
     out.set("Instance", std::move(inst));
     // Replicated instances describe their replication from either region.
     const bool is_replica = r.source_region.has_value();
@@ -120,28 +116,23 @@ Value Service::describe_instance(const RequestContext& ctx, const Value& in) {
                  "https://" + (source && source->alias ? *source->alias : r.id) + ".global.my.connect.aws/");
       out.set("ReplicationConfiguration", std::move(config));
     }
-  });
+  }
   return out;
 }
 
-Value Service::list_instances(const RequestContext& ctx, const Value& in) {
-  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListInstancesDefault));
-  const std::string after = open_page_token(ctx, in, "");
+Value Service::list_instances(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
+  const Page page = open_page(ctx, in, kListInstancesDefault, "");
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
-    // One extra row tells whether another page follows.
-    auto rows = t.instances(scope_of(ctx), after, limit + 1);
-    const bool more = trim_page(rows, limit);
-    Value list = Value::list();
-    for (const auto& r : rows) list.push_back(instance_value(r, ctx));
-    out.set("InstanceSummaryList", std::move(list));
-    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, ""), rows.back().id));
-  });
+  auto rows = t.instances(scope_of(ctx), page.after, page.fetch());
+  close_page(page, rows, out, [](const store::InstanceRecord& r) { return r.id; });
+  Value list = Value::list();
+  for (const auto& r : rows) list.push_back(instance_value(r, ctx));
+  out.set("InstanceSummaryList", std::move(list));
   return out;
 }
 
-Value Service::delete_instance(const RequestContext& ctx, const Value& in) {
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+Value Service::delete_instance(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  return idempotent(ctx, in, t, [&] {
     auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
     const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
     if (r.replica_region)

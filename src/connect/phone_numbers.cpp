@@ -57,10 +57,9 @@ std::string join(const std::vector<std::string>& items) {
   return s;
 }
 
-// Until when a new claim holds its number: for good, or 24 hours past a FAILED settlement.
-Millis claim_hold_until(const store::PhoneNumberRecord& r) {
-  return r.failed_message ? r.settles_ms + store::kFailedHoldMs : store::kHeldIndefinitely;
-}
+// A FAILED claim holds its number for a day after it settles ("you have one day to retry claiming
+// the phone number"), then vanishes and the number returns to the inventory.
+constexpr Millis kFailedHoldMs = kDayMs;
 
 // {PhoneNumberId, PhoneNumberArn}: the output of Claim, Import and Update.
 Value number_reference(const store::PhoneNumberRecord& r) {
@@ -91,11 +90,7 @@ void check_prefix(const Value& in) {
 
 }  // namespace
 
-std::string Service::instance_arn_of(const RequestContext& ctx, const std::string& id) const {
-  return arn::instance(ctx.region, ctx.account_id, id);
-}
-
-Service::Target Service::resolve_target(store::Txn& t, const RequestContext& ctx, const Value& in, Access access) {
+Service::Target Service::resolve_target(store::ReadTxn& t, const RequestContext& ctx, const Value& in, Access access) {
   auto instance = in.opt_string("InstanceId");
   auto target = in.opt_string("TargetArn");
   if (!instance && !target) errors::raise(errors::kInvalidParameter, "Either InstanceId or TargetArn must be provided");
@@ -132,7 +127,7 @@ Service::Target Service::resolve_target(store::Txn& t, const RequestContext& ctx
   return resolved;
 }
 
-std::optional<store::TrafficDistributionGroupRecord> Service::group_of_target(store::Txn& t, const std::string& account_id,
+std::optional<store::TrafficDistributionGroupRecord> Service::group_of_target(store::ReadTxn& t, const std::string& account_id,
                                                                              const std::string& target_arn) {
   auto a = Arn::parse(target_arn);
   constexpr std::string_view kGroup = "traffic-distribution-group/";
@@ -140,7 +135,7 @@ std::optional<store::TrafficDistributionGroupRecord> Service::group_of_target(st
   return t.traffic_distribution_group({account_id, a->region}, a->resource.substr(kGroup.size()));
 }
 
-store::PhoneNumberRecord Service::require_phone_number(store::Txn& t, const RequestContext& ctx, const std::string& id_or_arn,
+store::PhoneNumberRecord Service::require_phone_number(store::ReadTxn& t, const RequestContext& ctx, const std::string& id_or_arn,
                                                        Access access) {
   std::string id = id_or_arn;
   std::string region = ctx.region;
@@ -153,8 +148,7 @@ store::PhoneNumberRecord Service::require_phone_number(store::Txn& t, const Requ
   }
   auto r = t.phone_number(ctx.account_id, id);
   if (!r || r->region != region) phone_not_found(id_or_arn);
-  if (r->failed_message && r->workflow == "CLAIM" && ctx.now_ms >= r->settles_ms + store::kFailedHoldMs)
-    phone_not_found(id_or_arn);  // a FAILED claim vanishes after its 24-hour hold
+  if (ctx.now_ms >= r->vanishes_ms) phone_not_found(id_or_arn);  // a FAILED claim vanishes after its hold
   if (r->region != ctx.region) {
     // Another region sees a number only when it is claimed to a traffic distribution group whose
     // instance is replicated there, and only through its full ARN.
@@ -169,7 +163,7 @@ store::PhoneNumberRecord Service::require_phone_number(store::Txn& t, const Requ
   return *r;
 }
 
-bool Service::claimed_to_instance(store::Txn& t, const store::PhoneNumberRecord& r, const store::InstanceRecord& inst) {
+bool Service::claimed_to_instance(store::ReadTxn& t, const store::PhoneNumberRecord& r, const store::InstanceRecord& inst) {
   if (r.target_arn == arn::instance(r.region, inst.account_id, inst.id)) return true;
   auto group = group_of_target(t, inst.account_id, r.target_arn);
   return group && group->instance_id == inst.id;
@@ -186,15 +180,14 @@ void Service::require_not_in_progress(const RequestContext& ctx, const store::Ph
                               fields, 0});
 }
 
-void Service::check_claim_release_rule(store::Txn& t, const RequestContext& ctx, const Quotas& q) {
+void Service::check_claim_release_rule(store::ReadTxn& t, const RequestContext& ctx, const Quotas& q) {
   if (!q.claim_release_rule) return;
   const Millis window = q.claim_release_window_days * kDayMs;
   const int64_t limit = static_cast<int64_t>(q.claim_release_ratio * static_cast<double>(q.phone_numbers_per_instance));
-  const auto scope = scope_of(ctx);
-  const Millis since = ctx.now_ms - window;
-  const int64_t released = t.count_releases_since(scope, since);
+  const auto releases = t.releases_since(scope_of(ctx), ctx.now_ms - window);
+  const int64_t released = releases.count;
   if (released == 0 || released < limit) return;
-  const Millis oldest = t.oldest_release_since(scope, since).value_or(ctx.now_ms);
+  const Millis oldest = releases.oldest_ms.value_or(ctx.now_ms);
   errors::raise(errors::kInvalidParameter,
                 "Phone number claim limit exceeded: this account released " + std::to_string(released) +
                     " phone numbers in this Region in the last " + std::to_string(q.claim_release_window_days) +
@@ -202,19 +195,39 @@ void Service::check_claim_release_rule(store::Txn& t, const RequestContext& ctx,
                     iso_date(oldest + window) + ".");
 }
 
-std::optional<std::string> Service::failure_for(store::Txn& t, const RequestContext& ctx, const Target& target,
-                                                const std::string& number, const Quotas& q) {
-  if (auto injected = faults_.claim_failure(ctx.operation, number)) return injected;
-  if (t.count_quota_numbers(target.arn) >= q.phone_numbers_per_instance)
-    return std::string(kQuotaFailure);
+std::optional<std::string> Service::failure_for(store::WriteTxn& t, const RequestContext& ctx, const Target& target,
+                                                const std::string& number, const Quotas& q, bool same_target) {
+  if (auto candidate = faults_.claim_failure_for(ctx.operation, number))
+    if (auto fired = fire_fault(t, *candidate)) return fired->claim_failure;
+  // The target was read (and so locked) by resolve_target: this count stays exact until commit.
+  const int64_t held = t.count_quota_numbers(target.arn) - (same_target ? 1 : 0);
+  if (held >= q.phone_numbers_per_instance) return std::string(kQuotaFailure);
   return std::nullopt;
 }
 
-store::PhoneNumberRecord Service::record_claim(store::Txn& t, const RequestContext& ctx, const Target& target,
+void Service::start_workflow(store::PhoneNumberRecord& r, const RequestContext& ctx, const char* workflow,
+                             std::optional<std::string> failure) const {
+  r.workflow = workflow;
+  r.started_ms = ctx.now_ms;
+  r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
+  r.failed_message = std::move(failure);
+  r.counts_toward_quota = !r.failed_message;
+  // Only a FAILED claim vanishes; a FAILED update keeps the number, as the real service does.
+  r.vanishes_ms = r.failed_message && r.workflow == "CLAIM" ? r.settles_ms + kFailedHoldMs : store::kNever;
+}
+
+store::PhoneNumberRecord Service::record_claim(store::WriteTxn& t, const RequestContext& ctx, const Target& target,
                                                const std::string& number, const std::string& country,
                                                const std::string& type, const Value& in) {
   const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
   check_claim_release_rule(t, ctx, q);
+  // Within the day a FAILED claim holds its number, its account may claim it again (the model's
+  // "you have one day to retry claiming the phone number"); nobody else can.
+  std::string retried;
+  if (auto holder = t.holder_of(number, ctx.now_ms); holder && holder->account_id == ctx.account_id &&
+                                                     holder->workflow == "CLAIM" && holder->failed_message &&
+                                                     ctx.now_ms >= holder->settles_ms)
+    retried = holder->id;
   store::PhoneNumberRecord r;
   r.id = ids_.uuid();
   r.account_id = ctx.account_id;
@@ -225,34 +238,35 @@ store::PhoneNumberRecord Service::record_claim(store::Txn& t, const RequestConte
   r.target_arn = target.arn;
   r.description = in.opt_string("PhoneNumberDescription");
   r.source_arn = in.opt_string("SourcePhoneNumberArn");
-  r.workflow = "CLAIM";
-  r.started_ms = ctx.now_ms;
-  r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
-  r.failed_message = failure_for(t, ctx, target, number, q);
+  start_workflow(r, ctx, "CLAIM", failure_for(t, ctx, target, number, q));
   t.purge_vanished(number, ctx.now_ms);
-  if (!t.take_hold(number, claim_hold_until(r), r.id, ctx.now_ms))
-    not_available(number);
-  // The search index learns of the hold once it is durable.
-  store_.after_commit([this, number, until = claim_hold_until(r)] { inventory_.hold(number, until); });
+  if (!t.take_hold(number, r.vanishes_ms, r.id, ctx.now_ms, retried)) not_available(number);
+  if (!retried.empty()) {
+    t.delete_phone_number(retried);
+    t.delete_all_tags(arn::phone_number(ctx.region, ctx.account_id, retried));
+  }
+  // Every node's search index learns of the hold once it is durable.
+  t.publish({store::Change::Kind::Hold, number, r.vanishes_ms, 0});
   t.insert_phone_number(r);
   put_input_tags(t, arn::phone_number(r.region, r.account_id, r.id), in.find("Tags"));
   return r;
 }
 
-void Service::release_in(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r, const Quotas& q) {
+void Service::release_in(store::WriteTxn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r, const Quotas& q) {
   t.delete_phone_number(r.id);
   t.delete_all_tags(arn::phone_number(r.region, r.account_id, r.id));
   const Millis cooldown_until = ctx.now_ms + q.cooldown_days * kDayMs;
   t.set_hold(r.number, cooldown_until);
   t.insert_release(scope_of(ctx), ctx.now_ms, r.number);
-  store_.after_commit([this, number = r.number, cooldown_until] { inventory_.hold(number, cooldown_until); });
+  t.publish({store::Change::Kind::Hold, r.number, cooldown_until, 0});
 }
 
-Value Service::claimed_summary(store::Txn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r) {
-  const std::string arn = arn::phone_number(r.region, r.account_id, r.id);
+namespace {
+// The members ListPhoneNumbersV2 and DescribePhoneNumber share.
+Value number_summary(const store::PhoneNumberRecord& r) {
   Value v = Value::map();
   v.set("PhoneNumberId", r.id);
-  v.set("PhoneNumberArn", arn);
+  v.set("PhoneNumberArn", arn::phone_number(r.region, r.account_id, r.id));
   v.set("PhoneNumber", r.number);
   v.set("PhoneNumberCountryCode", r.country);
   v.set("PhoneNumberType", r.type);
@@ -260,23 +274,25 @@ Value Service::claimed_summary(store::Txn& t, const RequestContext& ctx, const s
   if (auto a = Arn::parse(r.target_arn); a && a->resource.rfind("instance/", 0) == 0) v.set("InstanceId", a->resource.substr(9));
   if (r.description) v.set("PhoneNumberDescription", *r.description);
   if (r.source_arn) v.set("SourcePhoneNumberArn", *r.source_arn);
+  return v;
+}
+}  // namespace
+
+Value Service::claimed_summary(store::ReadTxn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r) {
+  Value v = number_summary(r);
   Value status = Value::map();
   status.set("Status", status_of(r, ctx.now_ms));
   if (ctx.now_ms >= r.settles_ms && r.failed_message) status.set("Message", *r.failed_message);
   v.set("PhoneNumberStatus", std::move(status));
-  Value tags = Value::map();
-  for (const auto& [k, val] : t.tags(arn)) tags.set(k, val);
-  v.set("Tags", std::move(tags));
+  v.set("Tags", tags_value(t.tags(arn::phone_number(r.region, r.account_id, r.id))));
   return v;
 }
 
-Value Service::claim_phone_number(const RequestContext& ctx, const Value& in) {
+Value Service::claim_phone_number(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   check_claim_token(in);
   const std::string number = in.string_or("PhoneNumber", "");
-  // The number's block is looked up before the transaction: it needs no store and keeps the
-  // single writer free of number-plan work.
   auto block = inventory_.block_of(number);
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+  return idempotent(ctx, in, t, [&] {
     const Target target = resolve_target(t, ctx, in);
     if (!block) not_available(number);
     // A UIFN block ("*") serves every country; its numbers are reported under US.
@@ -285,7 +301,7 @@ Value Service::claim_phone_number(const RequestContext& ctx, const Value& in) {
   });
 }
 
-Value Service::import_phone_number(const RequestContext& ctx, const Value& in) {
+Value Service::import_phone_number(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string source = in.string_or("SourcePhoneNumberArn", "");
   auto a = Arn::parse(source);
   const bool shaped = a && a->service == "sms-voice" && a->resource.rfind("phone-number/phone-", 0) == 0 &&
@@ -295,7 +311,7 @@ Value Service::import_phone_number(const RequestContext& ctx, const Value& in) {
     errors::raise(errors::kInvalidParameter,
                   "SourcePhoneNumberArn must be an AWS End User Messaging phone number ARN "
                   "(arn:aws:sms-voice:<region>:<account>:phone-number/phone-<32 hex>): " + source);
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+  return idempotent(ctx, in, t, [&] {
     if (a->region != ctx.region || a->account_id != ctx.account_id)
       errors::raise(errors::kResourceNotFound, "Phone number not found: " + source);
     auto ext = t.external_number(source);
@@ -305,27 +321,23 @@ Value Service::import_phone_number(const RequestContext& ctx, const Value& in) {
   });
 }
 
-Value Service::search_available_phone_numbers(const RequestContext& ctx, const Value& in) {
+Value Service::search_available_phone_numbers(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   check_prefix(in);
   const std::string country = in.string_or("PhoneNumberCountryCode", "");
   const std::string type = in.string_or("PhoneNumberType", "");
   const std::string prefix = in.string_or("PhoneNumberPrefix", "");
-  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kSearchDefault));
   Target target;
-  store_.read([&](store::Txn& t) {
-    try {
-      target = resolve_target(t, ctx, in, Access::FromReplica);
-    } catch (const AwsException& e) {
-      // Search models no ResourceNotFoundException: an unknown target is a bad parameter.
-      if (e.error().code != errors::kResourceNotFound) throw;
-      errors::raise(errors::kInvalidParameter, e.error().message);
-    }
-  });
-  const std::string filters = country + "\n" + type + "\n" + prefix + "\n" + target.arn;
-  const std::string after = open_page_token(ctx, in, filters);
-  auto page = inventory_.search(country, type, prefix, after, static_cast<size_t>(limit), ctx.now_ms);
+  try {
+    target = resolve_target(t, ctx, in, Access::FromReplica);
+  } catch (const AwsException& e) {
+    // Search models no ResourceNotFoundException: an unknown target is a bad parameter.
+    if (e.error().code != errors::kResourceNotFound) throw;
+    errors::raise(errors::kInvalidParameter, e.error().message);
+  }
+  const Page page = open_page(ctx, in, kSearchDefault, country + "\n" + type + "\n" + prefix + "\n" + target.arn);
+  auto found = inventory_.search(country, type, prefix, page.after, static_cast<size_t>(page.limit), ctx.now_ms);
   Value list = Value::list();
-  for (const auto& n : page.numbers) {
+  for (const auto& n : found.numbers) {
     Value v = Value::map();
     v.set("PhoneNumber", n);
     v.set("PhoneNumberCountryCode", country);
@@ -334,21 +346,19 @@ Value Service::search_available_phone_numbers(const RequestContext& ctx, const V
   }
   Value out = Value::map();
   out.set("AvailableNumbersList", std::move(list));
-  if (page.more && !page.numbers.empty()) out.set("NextToken", tokens_.make(page_binding(ctx, filters), page.numbers.back()));
+  if (found.more && !found.numbers.empty()) out.set("NextToken", tokens_->make(page.binding, found.numbers.back()));
   return out;
 }
 
-Value Service::describe_phone_number(const RequestContext& ctx, const Value& in) {
+Value Service::describe_phone_number(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
-    auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""), Access::FromReplica);
-    out.set("ClaimedPhoneNumberSummary", claimed_summary(t, ctx, r));
-  });
+  auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""), Access::FromReplica);
+  out.set("ClaimedPhoneNumberSummary", claimed_summary(t, ctx, r));
   return out;
 }
 
-Value Service::release_phone_number(const RequestContext& ctx, const Value& in) {
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+Value Service::release_phone_number(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  return idempotent(ctx, in, t, [&] {
     auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
     require_not_in_progress(ctx, r);
     release_in(t, ctx, r, load_quotas(t, scope_of(ctx), config_.default_quotas));
@@ -356,7 +366,7 @@ Value Service::release_phone_number(const RequestContext& ctx, const Value& in) 
   });
 }
 
-Value Service::list_phone_numbers_v2(const RequestContext& ctx, const Value& in) {
+Value Service::list_phone_numbers_v2(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   check_prefix(in);
   store::PhoneNumberQuery q;
   q.account_id = ctx.account_id;
@@ -365,33 +375,25 @@ Value Service::list_phone_numbers_v2(const RequestContext& ctx, const Value& in)
   q.types = strings_of(in.find("PhoneNumberTypes"));
   q.prefix = in.string_or("PhoneNumberPrefix", "");
   q.now_ms = ctx.now_ms;
-  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
-  q.limit = limit + 1;
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
-    if (in.has("InstanceId") || in.has("TargetArn")) {
-      const Target target = resolve_target(t, ctx, in, Access::FromReplica);
-      q.target_arn = target.arn;
-      q.region = target.region;  // a group's numbers live in its home region
-    }
-    const std::string filters = q.target_arn.value_or("") + "\n" + join(q.countries) + "\n" + join(q.types) + "\n" + q.prefix;
-    q.after_number = open_page_token(ctx, in, filters);
-    auto rows = t.phone_numbers(q);
-    const bool more = trim_page(rows, limit);
-    Value list = Value::list();
-    for (const auto& r : rows) {
-      Value v = claimed_summary(t, ctx, r);
-      v.as_map().erase("PhoneNumberStatus");
-      v.as_map().erase("Tags");
-      list.push_back(std::move(v));
-    }
-    out.set("ListPhoneNumbersSummaryList", std::move(list));
-    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, filters), rows.back().number));
-  });
+  if (in.has("InstanceId") || in.has("TargetArn")) {
+    const Target target = resolve_target(t, ctx, in, Access::FromReplica);
+    q.target_arn = target.arn;
+    q.region = target.region;  // a group's numbers live in its home region
+  }
+  const Page page = open_page(ctx, in, kListDefault,
+                              q.target_arn.value_or("") + "\n" + join(q.countries) + "\n" + join(q.types) + "\n" + q.prefix);
+  q.after_number = page.after;
+  q.limit = page.fetch();
+  auto rows = t.phone_numbers(q);
+  close_page(page, rows, out, [](const store::PhoneNumberRecord& r) { return r.number; });
+  Value list = Value::list();
+  for (const auto& r : rows) list.push_back(number_summary(r));
+  out.set("ListPhoneNumbersSummaryList", std::move(list));
   return out;
 }
 
-Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in) {
+Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   store::PhoneNumberQuery q;
   q.account_id = ctx.account_id;
   q.region = ctx.region;
@@ -404,16 +406,15 @@ Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in) {
   }
   q.claimed_only = true;
   q.now_ms = ctx.now_ms;
-  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
-  q.limit = limit + 1;
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
+  {
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     q.target_arn = arn::instance(inst.region, inst.account_id, inst.id);
-    const std::string filters = *q.target_arn + "\n" + join(q.countries) + "\n" + join(v1_types);
-    q.after_number = open_page_token(ctx, in, filters);
+    const Page page = open_page(ctx, in, kListDefault, *q.target_arn + "\n" + join(q.countries) + "\n" + join(v1_types));
+    q.after_number = page.after;
+    q.limit = page.fetch();
     auto rows = t.phone_numbers(q);
-    const bool more = trim_page(rows, limit);
+    close_page(page, rows, out, [](const store::PhoneNumberRecord& r) { return r.number; });
     Value list = Value::list();
     for (const auto& r : rows) {
       Value v = Value::map();
@@ -425,51 +426,38 @@ Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in) {
       list.push_back(std::move(v));
     }
     out.set("PhoneNumberSummaryList", std::move(list));
-    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, filters), rows.back().number));
-  });
+  }
   return out;
 }
 
-Value Service::update_phone_number(const RequestContext& ctx, const Value& in) {
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+Value Service::update_phone_number(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  return idempotent(ctx, in, t, [&] {
     auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
     require_not_in_progress(ctx, r);
     const Target target = resolve_target(t, ctx, in);
     const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
-    const bool same_target = target.arn == r.target_arn;
-    r.failed_message.reset();
-    if (auto injected = faults_.claim_failure(ctx.operation, r.number)) {
-      r.failed_message = injected;
-    } else {
-      int64_t held = t.count_quota_numbers(target.arn) - (same_target ? 1 : 0);
-      if (held >= q.phone_numbers_per_instance) r.failed_message = kQuotaFailure;
-    }
+    const bool same_target = target.arn == r.target_arn && r.counts_toward_quota;
+    start_workflow(r, ctx, "UPDATE", failure_for(t, ctx, target, r.number, q, same_target));
     r.target_arn = target.arn;
-    r.workflow = "UPDATE";
-    r.started_ms = ctx.now_ms;
-    r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
     r.flow_arn.reset();  // a move never carries the flow association
     t.update_phone_number(r);
     return number_reference(r);
   });
 }
 
-Value Service::update_phone_number_metadata(const RequestContext& ctx, const Value& in) {
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+Value Service::update_phone_number_metadata(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  return idempotent(ctx, in, t, [&] {
     auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""));
     require_not_in_progress(ctx, r);
     if (auto d = in.opt_string("PhoneNumberDescription")) r.description = *d;
-    r.workflow = "METADATA";
-    r.started_ms = ctx.now_ms;
-    r.settles_ms = ctx.now_ms + config_.transient_delay_ms;
-    r.failed_message.reset();
+    start_workflow(r, ctx, "METADATA", std::nullopt);
     t.update_phone_number(r);
     return Value::map();
   });
 }
 
-Value Service::associate_phone_number_contact_flow(const RequestContext& ctx, const Value& in) {
-  store_.write([&](store::Txn& t) {
+Value Service::associate_phone_number_contact_flow(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  {
     auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""), Access::FromReplica);
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     if (!claimed_to_instance(t, r, inst))
@@ -479,19 +467,19 @@ Value Service::associate_phone_number_contact_flow(const RequestContext& ctx, co
     auto flow = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));
     r.flow_arn = arn::contact_flow(flow.region, flow.account_id, flow.instance_id, flow.id);
     t.update_phone_number(r);
-  });
+  }
   return Value::map();
 }
 
-Value Service::disassociate_phone_number_contact_flow(const RequestContext& ctx, const Value& in) {
-  store_.write([&](store::Txn& t) {
+Value Service::disassociate_phone_number_contact_flow(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  {
     auto r = require_phone_number(t, ctx, in.string_or("PhoneNumberId", ""), Access::FromReplica);
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     if (!claimed_to_instance(t, r, inst))
       errors::raise(errors::kResourceNotFound, "The phone number is not claimed to instance " + inst.id);
     r.flow_arn.reset();
     t.update_phone_number(r);
-  });
+  }
   return Value::map();
 }
 

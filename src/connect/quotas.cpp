@@ -9,9 +9,13 @@ namespace cl::connect {
 namespace {
 std::string key(const store::Scope& s) { return "quotas/" + s.account_id + "/" + s.region; }
 
-int64_t non_negative(const Value& v, const char* name) {
-  if (v.kind() != Value::Kind::Int || v.as_int() < 0)
-    throw std::invalid_argument(std::string(name) + " must be a non-negative integer");
+// Bounds keep every derived time and count far from overflow.
+constexpr int64_t kMaxCount = 1'000'000'000;
+constexpr int64_t kMaxDays = 36'500;
+
+int64_t bounded(const Value& v, const char* name, int64_t max) {
+  if (v.kind() != Value::Kind::Int || v.as_int() < 0 || v.as_int() > max)
+    throw std::invalid_argument(std::string(name) + " must be an integer from 0 to " + std::to_string(max));
   return v.as_int();
 }
 }  // namespace
@@ -29,13 +33,14 @@ Value Quotas::to_value() const {
 
 void Quotas::apply(const Value& v) {
   if (!v.is_map()) throw std::invalid_argument("quotas must be a JSON object");
-  if (auto* x = v.find("phone_numbers_per_instance")) phone_numbers_per_instance = non_negative(*x, "phone_numbers_per_instance");
-  if (auto* x = v.find("instances")) instances = non_negative(*x, "instances");
-  if (auto* x = v.find("claim_release_window_days")) claim_release_window_days = non_negative(*x, "claim_release_window_days");
-  if (auto* x = v.find("cooldown_days")) cooldown_days = non_negative(*x, "cooldown_days");
+  if (auto* x = v.find("phone_numbers_per_instance")) phone_numbers_per_instance = bounded(*x, "phone_numbers_per_instance", kMaxCount);
+  if (auto* x = v.find("instances")) instances = bounded(*x, "instances", kMaxCount);
+  if (auto* x = v.find("claim_release_window_days")) claim_release_window_days = bounded(*x, "claim_release_window_days", kMaxDays);
+  if (auto* x = v.find("cooldown_days")) cooldown_days = bounded(*x, "cooldown_days", kMaxDays);
   if (auto* x = v.find("claim_release_ratio")) {
-    if ((x->kind() != Value::Kind::Int && x->kind() != Value::Kind::Double) || x->as_double() < 0)
-      throw std::invalid_argument("claim_release_ratio must be a non-negative number");
+    if ((x->kind() != Value::Kind::Int && x->kind() != Value::Kind::Double) || !(x->as_double() >= 0) ||
+        x->as_double() > 1000)
+      throw std::invalid_argument("claim_release_ratio must be a number from 0 to 1000");
     claim_release_ratio = x->as_double();
   }
   if (auto* x = v.find("claim_release_rule")) {
@@ -44,7 +49,7 @@ void Quotas::apply(const Value& v) {
   }
 }
 
-Quotas load_quotas(store::Txn& t, const store::Scope& scope, const Quotas& defaults) {
+Quotas load_quotas(store::ReadTxn& t, const store::Scope& scope, const Quotas& defaults) {
   Quotas q = defaults;
   if (auto text = t.setting(key(scope))) {
     Value v;
@@ -53,6 +58,6 @@ Quotas load_quotas(store::Txn& t, const store::Scope& scope, const Quotas& defau
   return q;
 }
 
-void save_quotas(store::Txn& t, const store::Scope& scope, const Quotas& q) { t.put_setting(key(scope), to_json(q.to_value())); }
+void save_quotas(store::WriteTxn& t, const store::Scope& scope, const Quotas& q) { t.put_setting(key(scope), to_json(q.to_value())); }
 
 }  // namespace cl::connect

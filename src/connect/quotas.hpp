@@ -21,7 +21,7 @@ struct Quotas {
   void apply(const Value& v);
 };
 
-Quotas load_quotas(store::Txn& t, const store::Scope& scope, const Quotas& defaults);
-void save_quotas(store::Txn& t, const store::Scope& scope, const Quotas& q);
+Quotas load_quotas(store::ReadTxn& t, const store::Scope& scope, const Quotas& defaults);
+void save_quotas(store::WriteTxn& t, const store::Scope& scope, const Quotas& q);
 
 }  // namespace cl::connect

@@ -1,5 +1,7 @@
 #include "connect/service.hpp"
 
+#include <future>
+
 #include "common/aws_error.hpp"
 #include "common/crypto.hpp"
 #include "common/value_json.hpp"
@@ -8,121 +10,392 @@ namespace cl::connect {
 
 namespace {
 constexpr Millis kIdempotencyWindowMs = 24LL * 3600 * 1000;
+constexpr const char* kPageTokenKey = "page_token_key";
+constexpr const char* kClockOffsetKey = "clock_offset_ms";
+
+std::string new_token_key() {
+  unsigned char b[32];
+  crypto::random_bytes(b, sizeof b);
+  return crypto::hex(b, sizeof b);
 }
+
+Millis stored_clock_offset(store::ReadTxn& t) {
+  auto v = t.setting(kClockOffsetKey);
+  try {
+    return v ? std::stoll(*v) : 0;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+}  // namespace
 
 store::Scope scope_of(const RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 
 Service::Service(store::Store& store, const inventory::NumberPlan& plan, inventory::Inventory& inventory,
-                 FaultRules& faults, IdGenerator& ids, PageTokens tokens, ServiceConfig config)
+                 const Clock& clock, IdGenerator& ids, ServiceConfig config, std::function<void(Millis)> apply_clock_offset)
     : store_(store),
       plan_(plan),
       inventory_(inventory),
-      faults_(faults),
+      clock_(clock),
       ids_(ids),
-      tokens_(std::move(tokens)),
-      config_(std::move(config)) {
-  constexpr bool kRead = true, kWrite = false;
+      config_(std::move(config)),
+      apply_clock_offset_(std::move(apply_clock_offset)) {
   handlers_ = {
-      {"CreateInstance", {&Service::create_instance, kWrite}},
-      {"DescribeInstance", {&Service::describe_instance, kRead}},
-      {"ListInstances", {&Service::list_instances, kRead}},
-      {"DeleteInstance", {&Service::delete_instance, kWrite}},
-      {"TagResource", {&Service::tag_resource, kWrite}},
-      {"UntagResource", {&Service::untag_resource, kWrite}},
-      {"ListTagsForResource", {&Service::list_tags_for_resource, kRead}},
-      {"ClaimPhoneNumber", {&Service::claim_phone_number, kWrite}},
-      {"SearchAvailablePhoneNumbers", {&Service::search_available_phone_numbers, kRead}},
-      {"DescribePhoneNumber", {&Service::describe_phone_number, kRead}},
-      {"ReleasePhoneNumber", {&Service::release_phone_number, kWrite}},
-      {"ListPhoneNumbersV2", {&Service::list_phone_numbers_v2, kRead}},
-      {"ListPhoneNumbers", {&Service::list_phone_numbers, kRead}},
-      {"UpdatePhoneNumber", {&Service::update_phone_number, kWrite}},
-      {"UpdatePhoneNumberMetadata", {&Service::update_phone_number_metadata, kWrite}},
-      {"ImportPhoneNumber", {&Service::import_phone_number, kWrite}},
-      {"AssociatePhoneNumberContactFlow", {&Service::associate_phone_number_contact_flow, kWrite}},
-      {"DisassociatePhoneNumberContactFlow", {&Service::disassociate_phone_number_contact_flow, kWrite}},
-      {"ReplicateInstance", {&Service::replicate_instance, kWrite}},
-      {"CreateTrafficDistributionGroup", {&Service::create_traffic_distribution_group, kWrite}},
-      {"DescribeTrafficDistributionGroup", {&Service::describe_traffic_distribution_group, kRead}},
-      {"ListTrafficDistributionGroups", {&Service::list_traffic_distribution_groups, kRead}},
-      {"DeleteTrafficDistributionGroup", {&Service::delete_traffic_distribution_group, kWrite}},
-      {"CreateContactFlow", {&Service::create_contact_flow, kWrite}},
-      {"DescribeContactFlow", {&Service::describe_contact_flow, kRead}},
-      {"ListContactFlows", {&Service::list_contact_flows, kRead}},
-      {"DeleteContactFlow", {&Service::delete_contact_flow, kWrite}},
-      {"ListFlowAssociations", {&Service::list_flow_associations, kRead}},
+      {"CreateInstance", writes(&Service::create_instance)},
+      {"DescribeInstance", reads(&Service::describe_instance)},
+      {"ListInstances", reads(&Service::list_instances)},
+      {"DeleteInstance", writes(&Service::delete_instance)},
+      {"TagResource", writes(&Service::tag_resource)},
+      {"UntagResource", writes(&Service::untag_resource)},
+      {"ListTagsForResource", reads(&Service::list_tags_for_resource)},
+      {"ClaimPhoneNumber", writes(&Service::claim_phone_number)},
+      {"SearchAvailablePhoneNumbers", reads(&Service::search_available_phone_numbers)},
+      {"DescribePhoneNumber", reads(&Service::describe_phone_number)},
+      {"ReleasePhoneNumber", writes(&Service::release_phone_number)},
+      {"ListPhoneNumbersV2", reads(&Service::list_phone_numbers_v2)},
+      {"ListPhoneNumbers", reads(&Service::list_phone_numbers)},
+      {"UpdatePhoneNumber", writes(&Service::update_phone_number)},
+      {"UpdatePhoneNumberMetadata", writes(&Service::update_phone_number_metadata)},
+      {"ImportPhoneNumber", writes(&Service::import_phone_number)},
+      {"AssociatePhoneNumberContactFlow", writes(&Service::associate_phone_number_contact_flow)},
+      {"DisassociatePhoneNumberContactFlow", writes(&Service::disassociate_phone_number_contact_flow)},
+      {"ReplicateInstance", writes(&Service::replicate_instance)},
+      {"CreateTrafficDistributionGroup", writes(&Service::create_traffic_distribution_group)},
+      {"DescribeTrafficDistributionGroup", reads(&Service::describe_traffic_distribution_group)},
+      {"ListTrafficDistributionGroups", reads(&Service::list_traffic_distribution_groups)},
+      {"DeleteTrafficDistributionGroup", writes(&Service::delete_traffic_distribution_group)},
+      {"CreateContactFlow", writes(&Service::create_contact_flow)},
+      {"DescribeContactFlow", reads(&Service::describe_contact_flow)},
+      {"ListContactFlows", reads(&Service::list_contact_flows)},
+      {"DeleteContactFlow", writes(&Service::delete_contact_flow)},
+      {"ListFlowAssociations", reads(&Service::list_flow_associations)},
   };
 }
 
-Value Service::call(const RequestContext& ctx, const Value& input) {
-  auto it = handlers_.find(ctx.operation);
-  if (it == handlers_.end())
-    errors::raise(errors::kNotImplemented, "The operation " + ctx.operation + " is not implemented by connect-local");
-  return (this->*(it->second.method))(ctx, input);
+// ---- start-up and caches ----------------------------------------------------------------------
+
+void Service::start(std::vector<inventory::BlockSpec> defaults) {
+  default_blocks_ = std::move(defaults);
+  store_.set_change_listener([this](const std::vector<store::Change>& changes) { on_changes(changes); });
+  store_.write([&](store::WriteTxn& t) {
+    if (t.blocks().empty()) {
+      for (const auto& b : default_blocks_) {
+        store::BlockRecord r{0, b.country, b.type, b.prefix, b.length};
+        if (t.insert_block(r) == store::Insert::Ok) t.publish({store::Change::Kind::Block, {}, 0, r.id});
+      }
+    }
+    t.insert_setting(kPageTokenKey, new_token_key());  // the first node to start chooses it
+  });
+  store_.read([&](store::ReadTxn& t) {
+    tokens_.emplace(t.setting(kPageTokenKey).value_or(""));
+    std::lock_guard lk(refresh_mu_);
+    load_caches(t, clock_.now_ms());
+  });
 }
 
-bool Service::read_only(const std::string& operation) const {
-  auto it = handlers_.find(operation);
-  return it != handlers_.end() && it->second.read_only;
-}
-
-Value Service::idempotent_write(const RequestContext& ctx, const Value& in,
-                                const std::function<Value(store::Txn&)>& body) {
-  auto token = in.opt_string("ClientToken");
-  Value out;
-  if (!token) {
-    store_.write([&](store::Txn& t) { out = body(t); });
-    return out;
+void Service::load_caches(store::ReadTxn& t, Millis now_ms) {
+  if (apply_clock_offset_) {
+    apply_clock_offset_(stored_clock_offset(t));
+    now_ms = clock_.now_ms();
   }
+  inventory_.clear();
+  for (const auto& b : t.blocks()) inventory_.add_block(b.id, {b.country, b.type, b.prefix, b.length});
+  const auto holds = t.active_holds(now_ms);
+  inventory_.reserve_holds(holds.size());
+  for (const auto& [number, until] : holds) inventory_.hold(number, until);
+  std::vector<FaultRule> rules;
+  for (const auto& rec : t.fault_rules())
+    if (auto r = FaultRule::from_record(rec)) rules.push_back(std::move(*r));
+  faults_.load(std::move(rules));
+}
+
+void Service::on_changes(const std::vector<store::Change>& changes) {
+  using Kind = store::Change::Kind;
+  for (const auto& c : changes) {
+    switch (c.kind) {
+      case Kind::Hold: {
+        inventory_.hold(c.number, c.until_ms);
+        std::lock_guard lk(refresh_mu_);
+        if (reset_pending_) holds_since_reset_.emplace_back(c.number, c.until_ms);
+        break;
+      }
+      case Kind::Block:
+        blocks_stale_ = true;
+        break;
+      case Kind::Faults:
+        faults_stale_ = true;
+        break;
+      case Kind::Clock:
+        if (apply_clock_offset_) apply_clock_offset_(c.value);
+        break;
+      case Kind::Reset: {
+        std::lock_guard lk(refresh_mu_);
+        reset_pending_ = true;
+        holds_since_reset_.clear();
+        break;
+      }
+    }
+  }
+}
+
+void Service::refresh(store::ReadTxn& t) {
+  if (!reset_pending_.load(std::memory_order_acquire) && !blocks_stale_.load(std::memory_order_acquire) &&
+      !faults_stale_.load(std::memory_order_acquire))
+    return;
+  std::lock_guard lk(refresh_mu_);
+  if (reset_pending_) {
+    // Flags are cleared before reading, so a change announced meanwhile marks them again.
+    reset_pending_ = false;
+    blocks_stale_ = false;
+    faults_stale_ = false;
+    load_caches(t, clock_.now_ms());
+    // Holds committed after the reset may postdate this snapshot: apply them again, in order.
+    for (const auto& [number, until] : holds_since_reset_) inventory_.hold(number, until);
+    holds_since_reset_.clear();
+    return;
+  }
+  if (blocks_stale_.exchange(false))
+    for (const auto& b : t.blocks()) inventory_.add_block(b.id, {b.country, b.type, b.prefix, b.length});
+  if (faults_stale_.exchange(false)) {
+    std::vector<FaultRule> rules;
+    for (const auto& rec : t.fault_rules())
+      if (auto r = FaultRule::from_record(rec)) rules.push_back(std::move(*r));
+    faults_.load(std::move(rules));
+  }
+}
+
+// ---- running operations -----------------------------------------------------------------------
+
+struct Service::WriteRun {
+  RequestContext ctx;
+  Value input;
+  Handler handler;
+  Done done;
+  Value output;                      // of the last run of the transaction
+  std::optional<AwsError> fault;     // an injected error to answer once the transaction is durable
+};
+
+std::optional<FaultRules::Fired> Service::fire_fault(store::WriteTxn& t, const FaultRules::Fired& candidate) {
+  if (candidate.limited) {
+    if (!t.consume_fault_rule(candidate.rule_id)) return std::nullopt;  // another request took the last firing
+    t.publish({store::Change::Kind::Faults, {}, 0, 0});
+  }
+  return candidate;
+}
+
+void Service::execute(RequestContext ctx, Value input, Done done) {
+  auto it = handlers_.find(ctx.operation);
+  if (it == handlers_.end()) {
+    done({{}, std::make_exception_ptr(AwsException(errors::kNotImplemented, "The operation " + ctx.operation +
+                                                                                 " is not implemented by connect-local"))});
+    return;
+  }
+  const Handler& h = it->second;
+  const std::string number = input.string_or("PhoneNumber", "");
+  if (h.write || faults_.limited_rule_matches(ctx.operation, number))
+    return run_write(h, std::move(ctx), std::move(input), std::move(done));
+  Outcome out;
+  bool needs_write = false;
+  try {
+    store_.read([&](store::ReadTxn& t) {
+      refresh(t);
+      ctx.now_ms = clock_.now_ms();
+      // A fault rule with a firing limit is consumed in a write transaction.
+      if (faults_.limited_rule_matches(ctx.operation, number)) {
+        needs_write = true;
+        return;
+      }
+      if (auto f = faults_.error_for(ctx.operation, number, false)) throw AwsException(f->error);
+      out.output = (this->*h.read)(ctx, input, t);
+      if (auto f = faults_.error_for(ctx.operation, number, true)) throw AwsException(f->error);
+    });
+  } catch (...) {
+    out.error = std::current_exception();
+  }
+  if (needs_write) return run_write(h, std::move(ctx), std::move(input), std::move(done));
+  done(std::move(out));
+}
+
+void Service::run_write(const Handler& h, RequestContext ctx, Value input, Done done) {
+  auto run = std::make_shared<WriteRun>(WriteRun{std::move(ctx), std::move(input), h, std::move(done), {}, {}});
+  auto body = [this, run](store::WriteTxn& t) {
+    // Every run starts afresh: the transaction may run more than once.
+    run->output = Value();
+    run->fault.reset();
+    refresh(t);
+    RequestContext& c = run->ctx;
+    c.now_ms = clock_.now_ms();
+    const std::string number = run->input.string_or("PhoneNumber", "");
+    if (auto f = faults_.error_for(c.operation, number, false); f && fire_fault(t, *f)) {
+      run->fault = f->error;  // the firing is counted, nothing else happens
+      return;
+    }
+    run->output = run->handler.write ? (this->*run->handler.write)(c, run->input, t)
+                                     : (this->*run->handler.read)(c, run->input, t);
+    // A lost response: the change is made, the client sees an error and retries.
+    if (auto f = faults_.error_for(c.operation, number, true); f && fire_fault(t, *f)) run->fault = f->error;
+  };
+  auto finish = [run](std::exception_ptr e) {
+    Outcome out;
+    if (e)
+      out.error = e;
+    else if (run->fault)
+      out.error = std::make_exception_ptr(AwsException(*run->fault));
+    else
+      out.output = std::move(run->output);
+    run->done(std::move(out));
+  };
+  try {
+    store_.submit(std::move(body), finish);
+  } catch (...) {
+    finish(std::current_exception());
+  }
+}
+
+Value Service::call(RequestContext ctx, const Value& input) {
+  std::promise<Outcome> result;
+  auto outcome = result.get_future();
+  execute(std::move(ctx), input, [&result](Outcome o) { result.set_value(std::move(o)); });
+  Outcome o = outcome.get();
+  if (o.error) std::rethrow_exception(o.error);
+  return std::move(o.output);
+}
+
+bool Service::writes(const std::string& operation) const {
+  auto it = handlers_.find(operation);
+  return it != handlers_.end() && it->second.write;
+}
+
+std::vector<std::string> Service::operations() const {
+  std::vector<std::string> out;
+  for (const auto& [name, _] : handlers_) out.push_back(name);
+  return out;
+}
+
+Value Service::idempotent(const RequestContext& ctx, const Value& in, store::WriteTxn& t,
+                          const std::function<Value()>& body) {
+  auto token = in.opt_string("ClientToken");
+  if (!token) return body();
   Value fingerprint_input = in;
   fingerprint_input.as_map().erase("ClientToken");
   const std::string fingerprint = crypto::hex(crypto::sha256(to_json(fingerprint_input)));
   const auto scope = scope_of(ctx);
-  store_.write([&](store::Txn& t) {
-    if (auto seen = t.idempotency(scope, ctx.operation, *token); seen && ctx.now_ms - seen->created_ms < kIdempotencyWindowMs) {
-      if (seen->request_hash != fingerprint)
-        errors::raise(errors::kIdempotency,
-                      "The ClientToken " + *token + " was already used with different parameters.");
-      if (!from_json(seen->response, out)) throw store::StoreFailure("stored idempotent response is not JSON");
-      return;
-    }
-    out = body(t);
-    t.put_idempotency(scope, ctx.operation, *token, {fingerprint, to_json(out), ctx.now_ms});
-  });
+  const Millis expired_before = ctx.now_ms - kIdempotencyWindowMs;
+  if (auto seen = t.idempotency(scope, ctx.operation, *token); seen && seen->created_ms > expired_before) {
+    if (seen->request_hash != fingerprint)
+      errors::raise(errors::kIdempotency, "The ClientToken " + *token + " was already used with different parameters.");
+    Value out;
+    if (!from_json(seen->response, out)) throw store::StoreFailure("stored idempotent response is not JSON");
+    return out;
+  }
+  Value out = body();
+  // A concurrent request with the same token (on any node) may have won meanwhile: run again and
+  // replay its answer.
+  if (t.insert_idempotency(scope, ctx.operation, *token, {fingerprint, to_json(out), ctx.now_ms}, expired_before + 1) ==
+      store::Insert::Conflict)
+    throw store::Retry("idempotency token taken concurrently");
   return out;
 }
 
+// ---- admin ------------------------------------------------------------------------------------
+
 Quotas Service::quotas(const store::Scope& scope) {
   Quotas q;
-  store_.read([&](store::Txn& t) { q = load_quotas(t, scope, config_.default_quotas); });
+  store_.read([&](store::ReadTxn& t) { q = load_quotas(t, scope, config_.default_quotas); });
   return q;
 }
 
 void Service::set_quotas(const store::Scope& scope, const Value& changes) {
-  store_.write([&](store::Txn& t) {
-    Quotas q = load_quotas(t, scope, config_.default_quotas);
-    q.apply(changes);
-    save_quotas(t, scope, q);
+  Quotas q = config_.default_quotas;
+  q.apply(changes);  // validates before anything is written
+  store_.write([&](store::WriteTxn& t) {
+    Quotas current = load_quotas(t, scope, config_.default_quotas);
+    current.apply(changes);
+    save_quotas(t, scope, current);
   });
 }
 
-void Service::put_input_tags(store::Txn& t, const std::string& arn, const Value* tags) {
+FaultRule Service::add_fault_rule(FaultRule rule) {
+  rule.id = "fault-" + ids_.uuid().substr(0, 8);
+  store_.write([&](store::WriteTxn& t) {
+    t.put_fault_rule(rule.to_record());
+    t.publish({store::Change::Kind::Faults, {}, 0, 0});
+  });
+  return rule;
+}
+
+bool Service::remove_fault_rule(const std::string& id) {
+  bool removed = false;
+  store_.write([&](store::WriteTxn& t) {
+    removed = t.delete_fault_rule(id);
+    t.publish({store::Change::Kind::Faults, {}, 0, 0});
+  });
+  return removed;
+}
+
+void Service::clear_fault_rules() {
+  store_.write([&](store::WriteTxn& t) {
+    t.delete_fault_rules();
+    t.publish({store::Change::Kind::Faults, {}, 0, 0});
+  });
+}
+
+std::vector<FaultRule> Service::fault_rules() {
+  store_.read([&](store::ReadTxn& t) { refresh(t); });
+  return faults_.list();
+}
+
+Millis Service::advance_clock(Millis ms) {
+  Millis offset = 0;
+  store_.write([&](store::WriteTxn& t) {
+    offset = stored_clock_offset(t) + ms;
+    t.put_setting(kClockOffsetKey, std::to_string(offset));
+    t.publish({store::Change::Kind::Clock, {}, 0, offset});
+  });
+  return offset;
+}
+
+void Service::reset() {
+  store_.write([&](store::WriteTxn& t) {
+    const auto token_key = t.setting(kPageTokenKey);  // kept: every node holds it
+    t.delete_everything();
+    t.insert_setting(kPageTokenKey, token_key ? *token_key : new_token_key());
+    t.publish({store::Change::Kind::Reset, {}, 0, 0});
+    t.publish({store::Change::Kind::Clock, {}, 0, 0});
+    for (const auto& b : default_blocks_) {
+      store::BlockRecord r{0, b.country, b.type, b.prefix, b.length};
+      t.insert_block(r);
+    }
+  });
+  store_.read([&](store::ReadTxn& t) { refresh(t); });
+}
+
+// ---- shared pieces ----------------------------------------------------------------------------
+
+Value Service::tags_value(const store::TagMap& tags) {
+  Value v = Value::map();
+  for (const auto& [k, val] : tags) v.set(k, val);
+  return v;
+}
+
+void Service::put_input_tags(store::WriteTxn& t, const std::string& arn, const Value* tags) {
   if (!tags || !tags->is_map()) return;
   store::TagMap m;
   for (const auto& [k, v] : tags->as_map()) m.emplace(k, v.as_string());
   t.put_tags(arn, m);
 }
 
-std::string Service::page_binding(const RequestContext& ctx, const std::string& filters) const {
-  return ctx.account_id + "\n" + ctx.region + "\n" + ctx.operation + "\n" + filters;
-}
-
-std::string Service::open_page_token(const RequestContext& ctx, const Value& in, const std::string& filters) const {
-  auto token = in.opt_string("NextToken");
-  if (!token) return {};
-  auto position = tokens_.open(page_binding(ctx, filters), *token);
-  if (!position) errors::raise(ctx.validation_error, "The NextToken is not valid for this request.");
-  return *position;
+Service::Page Service::open_page(const RequestContext& ctx, const Value& in, int default_limit,
+                                 const std::string& filters) const {
+  Page p;
+  p.limit = static_cast<int>(in.opt_int("MaxResults").value_or(default_limit));
+  p.binding = ctx.account_id + "\n" + ctx.region + "\n" + ctx.operation + "\n" + filters;
+  if (auto token = in.opt_string("NextToken")) {
+    auto position = tokens_->open(p.binding, *token);
+    if (!position) errors::raise(ctx.validation_error, "The NextToken is not valid for this request.");
+    p.after = std::move(*position);
+  }
+  return p;
 }
 
 }  // namespace cl::connect

@@ -13,7 +13,7 @@ constexpr size_t kMaxTagsPerResource = 50;
 }
 }  // namespace
 
-std::string Service::require_taggable(store::Txn& t, const RequestContext& ctx, const std::string& text) {
+std::string Service::require_taggable(store::ReadTxn& t, const RequestContext& ctx, const std::string& text) {
   auto a = Arn::parse(text);
   // Another account's or region's ARN is simply not found: nothing of it is visible here.
   if (!a || a->partition != "aws" || a->service != "connect" || a->region != ctx.region || a->account_id != ctx.account_id)
@@ -44,11 +44,12 @@ std::string Service::require_taggable(store::Txn& t, const RequestContext& ctx, 
   not_found(text);
 }
 
-Value Service::tag_resource(const RequestContext& ctx, const Value& in) {
+Value Service::tag_resource(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string arn = in.string_or("resourceArn", "");
   store::TagMap tags;
   for (const auto& [k, v] : in.find("tags")->as_map()) tags.emplace(k, v.as_string());
-  store_.write([&](store::Txn& t) {
+  {
+    // Reading the resource locks it: concurrent TagResource calls count against the limit in turn.
     const std::string resource = require_taggable(t, ctx, arn);
     store::TagMap merged = t.tags(resource);
     for (const auto& [k, v] : tags) merged[k] = v;
@@ -57,25 +58,21 @@ Value Service::tag_resource(const RequestContext& ctx, const Value& in) {
                                                    " tags; this request would leave it with " +
                                                    std::to_string(merged.size()) + ".");
     t.put_tags(resource, tags);
-  });
+  }
   return Value::map();
 }
 
-Value Service::untag_resource(const RequestContext& ctx, const Value& in) {
+Value Service::untag_resource(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string arn = in.string_or("resourceArn", "");
   std::vector<std::string> keys;
   for (const auto& k : in.find("tagKeys")->as_list()) keys.push_back(k.as_string());
-  store_.write([&](store::Txn& t) { t.delete_tags(require_taggable(t, ctx, arn), keys); });
+  t.delete_tags(require_taggable(t, ctx, arn), keys);
   return Value::map();
 }
 
-Value Service::list_tags_for_resource(const RequestContext& ctx, const Value& in) {
+Value Service::list_tags_for_resource(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
-    Value tm = Value::map();
-    for (const auto& [k, v] : t.tags(require_taggable(t, ctx, in.string_or("resourceArn", "")))) tm.set(k, v);
-    out.set("tags", std::move(tm));
-  });
+  out.set("tags", tags_value(t.tags(require_taggable(t, ctx, in.string_or("resourceArn", "")))));
   return out;
 }
 

@@ -38,7 +38,7 @@ std::string Service::group_status(const store::TrafficDistributionGroupRecord& g
   return settling(g.created_ms, now) ? "CREATION_IN_PROGRESS" : "ACTIVE";
 }
 
-store::TrafficDistributionGroupRecord Service::require_group(store::Txn& t, const RequestContext& ctx,
+store::TrafficDistributionGroupRecord Service::require_group(store::ReadTxn& t, const RequestContext& ctx,
                                                              const std::string& id_or_arn, Access access) {
   std::string id = id_or_arn, region = ctx.region;
   if (id_or_arn.rfind("arn:", 0) == 0) {
@@ -63,10 +63,10 @@ store::TrafficDistributionGroupRecord Service::require_group(store::Txn& t, cons
   return *g;
 }
 
-Value Service::replicate_instance(const RequestContext& ctx, const Value& in) {
+Value Service::replicate_instance(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string replica_region = in.string_or("ReplicaRegion", "");
   const std::string replica_alias = in.string_or("ReplicaAlias", "");
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+  return idempotent(ctx, in, t, [&] {
     auto source = require_instance(t, ctx, in.string_or("InstanceId", ""));
     if (replica_region == ctx.region) invalid_request("The replica Region must be different from the instance's Region.");
     const bool paired = std::any_of(kReplicationPairs.begin(), kReplicationPairs.end(), [&](const auto& p) {
@@ -97,7 +97,7 @@ Value Service::replicate_instance(const RequestContext& ctx, const Value& in) {
     create_default_flows(t, replica_ctx, source.id);
     store::TrafficDistributionGroupRecord group{ctx.account_id, ctx.region, ids_.uuid(), source.id,
                                                 *source.alias + "-default", std::nullopt, true, ctx.now_ms, std::nullopt};
-    t.insert_traffic_distribution_group(group, gone_before(ctx.now_ms));
+    insert_group(t, group, ctx.now_ms);
     Value out = Value::map();
     out.set("Id", source.id);
     out.set("Arn", arn::instance(replica_region, ctx.account_id, source.id));
@@ -105,8 +105,8 @@ Value Service::replicate_instance(const RequestContext& ctx, const Value& in) {
   });
 }
 
-Value Service::create_traffic_distribution_group(const RequestContext& ctx, const Value& in) {
-  return idempotent_write(ctx, in, [&](store::Txn& t) {
+Value Service::create_traffic_distribution_group(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  return idempotent(ctx, in, t, [&] {
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     if (inst.source_region)
       invalid_request("Traffic distribution groups are created in the Region where ReplicateInstance was called (" +
@@ -114,7 +114,7 @@ Value Service::create_traffic_distribution_group(const RequestContext& ctx, cons
     if (!inst.replica_region) invalid_request("The instance must be replicated (ReplicateInstance) before creating traffic distribution groups.");
     store::TrafficDistributionGroupRecord g{ctx.account_id, ctx.region, ids_.uuid(), inst.id, in.string_or("Name", ""),
                                             in.opt_string("Description"), false, ctx.now_ms, std::nullopt};
-    if (t.insert_traffic_distribution_group(g, gone_before(ctx.now_ms)) == store::Insert::Conflict)
+    if (insert_group(t, g, ctx.now_ms) == store::Insert::Conflict)
       errors::raise(errors::kResourceConflict, "A traffic distribution group named " + g.name + " already exists.");
     const std::string group_arn = arn::traffic_distribution_group(g.region, g.account_id, g.id);
     put_input_tags(t, group_arn, in.find("Tags"));
@@ -125,9 +125,9 @@ Value Service::create_traffic_distribution_group(const RequestContext& ctx, cons
   });
 }
 
-Value Service::describe_traffic_distribution_group(const RequestContext& ctx, const Value& in) {
+Value Service::describe_traffic_distribution_group(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
+  {
     auto g = require_group(t, ctx, in.string_or("TrafficDistributionGroupId", ""), Access::FromReplica);
     const std::string group_arn = arn::traffic_distribution_group(g.region, g.account_id, g.id);
     Value v = Value::map();
@@ -138,23 +138,20 @@ Value Service::describe_traffic_distribution_group(const RequestContext& ctx, co
     v.set("InstanceArn", arn::instance(g.region, g.account_id, g.instance_id));
     v.set("Status", group_status(g, ctx.now_ms));
     v.set("IsDefault", g.is_default);
-    Value tags = Value::map();
-    for (const auto& [k, val] : t.tags(group_arn)) tags.set(k, val);
-    v.set("Tags", std::move(tags));
+    v.set("Tags", tags_value(t.tags(group_arn)));
     out.set("TrafficDistributionGroup", std::move(v));
-  });
+  }
   return out;
 }
 
-Value Service::list_traffic_distribution_groups(const RequestContext& ctx, const Value& in) {
-  const int limit = static_cast<int>(in.opt_int("MaxResults").value_or(kListDefault));
+Value Service::list_traffic_distribution_groups(const RequestContext& ctx, const Value& in, store::ReadTxn& t) {
   Value out = Value::map();
-  store_.read([&](store::Txn& t) {
+  {
     std::string instance_id;
     if (auto i = in.opt_string("InstanceId")) instance_id = require_instance(t, ctx, *i).id;
-    const std::string after = open_page_token(ctx, in, instance_id);
-    auto rows = t.traffic_distribution_groups(scope_of(ctx), instance_id, after, limit + 1, gone_before(ctx.now_ms));
-    const bool more = trim_page(rows, limit);
+    const Page page = open_page(ctx, in, kListDefault, instance_id);
+    auto rows = t.traffic_distribution_groups(scope_of(ctx), instance_id, page.after, page.fetch(), gone_before(ctx.now_ms));
+    close_page(page, rows, out, [](const store::TrafficDistributionGroupRecord& g) { return g.id; });
     Value list = Value::list();
     for (const auto& g : rows) {
       Value v = Value::map();
@@ -167,15 +164,15 @@ Value Service::list_traffic_distribution_groups(const RequestContext& ctx, const
       list.push_back(std::move(v));
     }
     out.set("TrafficDistributionGroupSummaryList", std::move(list));
-    if (more) out.set("NextToken", tokens_.make(page_binding(ctx, instance_id), rows.back().id));
-  });
+  }
   return out;
 }
 
-Value Service::delete_traffic_distribution_group(const RequestContext& ctx, const Value& in) {
-  store_.write([&](store::Txn& t) {
+Value Service::delete_traffic_distribution_group(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  {
+    // Reading the group locks it: a claim to it (which reads it too) runs before or after, not during.
     auto g = require_group(t, ctx, in.string_or("TrafficDistributionGroupId", ""), Access::Home);
-    if (g.deleted_ms) return;  // already being deleted
+    if (g.deleted_ms) return Value::map();  // already being deleted
     if (g.is_default)
       invalid_request("The default traffic distribution group cannot be deleted; it is deleted with the replica.");
     const std::string group_arn = arn::traffic_distribution_group(g.region, g.account_id, g.id);
@@ -191,8 +188,15 @@ Value Service::delete_traffic_distribution_group(const RequestContext& ctx, cons
     }
     // The group keeps its tags while PENDING_DELETION; the store drops them with the group.
     t.mark_traffic_distribution_group_deleted(scope_of(ctx), g.id, ctx.now_ms);
-  });
+  }
   return Value::map();
+}
+
+store::Insert Service::insert_group(store::WriteTxn& t, const store::TrafficDistributionGroupRecord& g, Millis now_ms) {
+  // Groups whose deletion finished are purged first, so their names are free again.
+  for (const auto& id : t.delete_gone_traffic_distribution_groups({g.account_id, g.region}, gone_before(now_ms)))
+    t.delete_all_tags(arn::traffic_distribution_group(g.region, g.account_id, id));
+  return t.insert_traffic_distribution_group(g);
 }
 
 }  // namespace cl::connect

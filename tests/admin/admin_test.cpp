@@ -4,6 +4,7 @@
 
 #include "common/value_json.hpp"
 #include "inventory/inventory.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace cl::admin {
 namespace {
@@ -15,19 +16,27 @@ class AdminTest : public ::testing::Test {
   std::unique_ptr<store::Store> store = store::open_sqlite(store::SqliteOptions::memory());
   inventory::NumberPlan plan;
   inventory::Inventory inventory{plan};
-  connect::FaultRules faults;
   Metrics metrics;
-  connect::Service service{*store, plan, inventory, faults, ids, PageTokens("k"), connect::ServiceConfig{}};
-  Admin admin{AdminConfig{"1.2.3", "", true}, *store, clock, service, faults, metrics};
+  connect::Service service{*store, plan, inventory, clock, ids, connect::ServiceConfig{},
+                           [this](Millis offset) { clock.set_offset_ms(offset); }};
+  Admin admin{AdminConfig{"1.2.3", "", true, "sqlite"}, clock, service, metrics};
 
-  void SetUp() override { service.load_inventory({{"US", "DID", "+1206555", 12}}, clock.now_ms()); }
+  void SetUp() override { service.start({{"US", "DID", "+1206555", 12}}); }
 
-  std::pair<unsigned, Value> call(const std::string& method, const std::string& target, const std::string& body = "",
-                                  Admin* which = nullptr) {
+  // A request as a local client sends it: to a loopback Host, JSON bodies with their content type.
+  static http::Request request(const std::string& method, const std::string& target, const std::string& body = "") {
     http::Request r;
     r.method = method;
     r.target = target;
     r.body = body;
+    r.headers.push_back({"Host", "127.0.0.1:4570"});
+    if (method == "POST" || method == "PUT") r.headers.push_back({"Content-Type", "application/json"});
+    return r;
+  }
+
+  std::pair<unsigned, Value> call(const std::string& method, const std::string& target, const std::string& body = "",
+                                  Admin* which = nullptr) {
+    http::Request r = request(method, target, body);
     http::Response resp = (which ? *which : admin).handle(r);
     Value v;
     from_json(resp.body, v);
@@ -50,10 +59,53 @@ TEST_F(AdminTest, ClockMovesForwardOnlyAndPersists) {
   EXPECT_GE(v.find("now")->as_double() - before, 86400.0);
   EXPECT_EQ(call("POST", "/_connect-local/clock", R"({"advance_seconds": -1})").first, 400u);
   EXPECT_EQ(call("POST", "/_connect-local/clock", "not json").first, 400u);
+  // A node that starts on the same store takes the shared clock offset.
   OffsetClock restarted;
-  Admin again{AdminConfig{"1", "", true}, *store, restarted, service, faults, metrics};
-  again.load_clock();
+  inventory::Inventory other_inventory{plan};
+  connect::Service other{*store, plan, other_inventory, restarted, ids, connect::ServiceConfig{},
+                         [&restarted](Millis offset) { restarted.set_offset_ms(offset); }};
+  other.start({});
   EXPECT_GE(restarted.offset_ms(), 86400000);
+}
+
+TEST_F(AdminTest, ClockAdvancesThatWouldOverflowAreRefusedAndChangeNothing) {
+  const Millis before = clock.offset_ms();
+  for (const char* body : {R"({"advance_seconds": 1e300})", R"({"advance_seconds": 9223372036854775807})",
+                           R"({"advance_seconds": "10"})", R"({"advance_seconds": null})", R"({})"})
+    EXPECT_EQ(call("POST", "/_connect-local/clock", body).first, 400u) << body;
+  EXPECT_EQ(clock.offset_ms(), before);
+  EXPECT_EQ(call("POST", "/_connect-local/clock", R"({"advance_seconds": 3153600000})").first, 200u);  // a century
+}
+
+TEST_F(AdminTest, QuotasOutOfRangeAreRefused) {
+  for (const char* body : {R"({"phone_numbers_per_instance": 1e30})", R"({"cooldown_days": 99999999999})",
+                           R"({"claim_release_ratio": 1e308})", R"({"claim_release_window_days": -5})"})
+    EXPECT_EQ(call("PUT", "/_connect-local/quotas", body).first, 400u) << body;
+  EXPECT_EQ(call("GET", "/_connect-local/quotas").second.opt_int("cooldown_days"), 180);
+}
+
+TEST_F(AdminTest, CrossSiteRequestsAreRefused) {
+  // DNS rebinding: a name that resolves to loopback but is not a loopback name.
+  http::Request rebound = request("POST", "/_connect-local/reset", "{}");
+  rebound.headers[0].value = "evil.example:4570";
+  EXPECT_EQ(admin.handle(rebound).status, 403u);
+  // A page of another origin in the developer's browser.
+  http::Request cross = request("POST", "/_connect-local/reset", "{}");
+  cross.headers.push_back({"Origin", "http://evil.example"});
+  EXPECT_EQ(admin.handle(cross).status, 403u);
+  // A form post (no JSON content type), as a cross-site form can send without a preflight.
+  http::Request form = request("GET", "/_connect-local/reset");
+  form.method = "POST";
+  form.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+  EXPECT_EQ(admin.handle(form).status, 403u);
+  // The console's own origin and plain local clients pass.
+  http::Request own = request("GET", "/_connect-local/health");
+  own.headers.push_back({"Origin", "http://127.0.0.1:4570"});
+  EXPECT_EQ(admin.handle(own).status, 200u);
+  EXPECT_EQ(call("GET", "/_connect-local/health").first, 200u);
+  http::Request v6 = request("GET", "/_connect-local/health");
+  v6.headers[0].value = "[::1]:4570";
+  EXPECT_EQ(admin.handle(v6).status, 200u);
 }
 
 TEST_F(AdminTest, QuotasArePerAccountAndRegion) {
@@ -81,9 +133,9 @@ TEST_F(AdminTest, FaultRulesAddListDelete) {
   auto [status, v] = call("POST", "/_connect-local/faults", R"({"operation":"ClaimPhoneNumber","error_code":"InternalServiceException"})");
   EXPECT_EQ(status, 200u);
   ASSERT_EQ(v.find("faults")->as_list().size(), 1u);
-  EXPECT_TRUE(faults.injected_error("ClaimPhoneNumber", "+1"));
+  EXPECT_EQ(service.fault_rules().size(), 1u);
   EXPECT_EQ(call("DELETE", "/_connect-local/faults").second.find("faults")->as_list().size(), 0u);
-  EXPECT_FALSE(faults.injected_error("ClaimPhoneNumber", "+1"));
+  EXPECT_TRUE(service.fault_rules().empty());
 }
 
 TEST_F(AdminTest, ResetRestoresTheDefaultInventory) {
@@ -95,24 +147,19 @@ TEST_F(AdminTest, ResetRestoresTheDefaultInventory) {
 }
 
 TEST_F(AdminTest, TokenAndLoopbackGuards) {
-  Admin guarded{AdminConfig{"1", "s3cret", true}, *store, clock, service, faults, metrics};
+  Admin guarded{AdminConfig{"1", "s3cret", true, "sqlite"}, clock, service, metrics};
   EXPECT_EQ(call("GET", "/_connect-local/health", "", &guarded).first, 401u);
-  http::Request r;
-  r.method = "GET";
-  r.target = "/_connect-local/health";
+  http::Request r = request("GET", "/_connect-local/health");
   r.headers.push_back({"Authorization", "Bearer s3cret"});
   EXPECT_EQ(guarded.handle(r).status, 200u);
-  Admin disabled{AdminConfig{"1", "", false}, *store, clock, service, faults, metrics};
+  Admin disabled{AdminConfig{"1", "", false, "sqlite"}, clock, service, metrics};
   EXPECT_EQ(call("GET", "/_connect-local/health", "", &disabled).first, 403u);
   EXPECT_EQ(call("GET", "/_connect-local/nope").first, 404u);
 }
 
 TEST_F(AdminTest, MetricsAreServed) {
   metrics.record_request("ClaimPhoneNumber", "OK", 0.001);
-  http::Request r;
-  r.method = "GET";
-  r.target = "/metrics";
-  http::Response resp = admin.handle(r);
+  http::Response resp = admin.handle(request("GET", "/metrics"));
   EXPECT_EQ(resp.status, 200u);
   EXPECT_NE(resp.body.find("connect_local_requests_total{operation=\"ClaimPhoneNumber\",code=\"OK\"} 1"), std::string::npos);
   EXPECT_NE(resp.body.find("connect_local_claims_total 1"), std::string::npos);

@@ -238,11 +238,50 @@ TEST_F(PhoneNumbersTest, FaultRulesFailClaims) {
   FaultRule rule;
   rule.operation = "ClaimPhoneNumber";
   rule.claim_failure = "Carrier rejected the number";
-  faults.add(rule);
+  service.add_fault_rule(rule);
   const std::string id = claim(search()[0]).string_or("PhoneNumberId", "");
   clock.advance_ms(2000);
   EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", id}})).find("ClaimedPhoneNumberSummary")->find("PhoneNumberStatus")->string_or("Message", ""),
             "Carrier rejected the number");
+}
+
+TEST_F(PhoneNumbersTest, AFaultRuleWithALimitFiresThatManyTimes) {
+  FaultRule rule;
+  rule.operation = "DescribeInstance";
+  rule.error_code = "InternalServiceException";
+  rule.message = "boom";
+  rule.times = 2;
+  service.add_fault_rule(rule);
+  const Value in = obj({{"InstanceId", instance_id}});
+  EXPECT_EQ(error_of("DescribeInstance", in), "InternalServiceException");
+  EXPECT_EQ(error_of("DescribeInstance", in), "InternalServiceException");
+  EXPECT_EQ(error_of("DescribeInstance", in), "");
+  ASSERT_EQ(service.fault_rules().size(), 1u);
+  EXPECT_EQ(service.fault_rules()[0].times, 0);
+}
+
+TEST_F(PhoneNumbersTest, TheAccountOfAFailedClaimMayClaimTheNumberAgainWithinTheDay) {
+  FaultRule rule;
+  rule.operation = "ClaimPhoneNumber";
+  rule.claim_failure = "Carrier rejected the number";
+  rule.times = 1;
+  service.add_fault_rule(rule);
+  const std::string number = search()[0];
+  const std::string failed = claim(number).string_or("PhoneNumberId", "");
+  clock.advance_ms(2000);
+  // Nobody else can take it while the FAILED claim holds it ...
+  const std::string other_instance = create_instance("other", "222222222222").string_or("Id", "");
+  clock.advance_ms(2000);
+  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", other_instance}}), "222222222222"),
+            "InvalidParameterException");
+  EXPECT_EQ(last_message, "Phone number not available: " + number);
+  // ... but its own account retries, and the retry replaces the FAILED record.
+  const std::string retried = claim(number).string_or("PhoneNumberId", "");
+  EXPECT_NE(retried, failed);
+  EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", failed}})), "ResourceNotFoundException");
+  clock.advance_ms(2000);
+  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", retried}})).find("ClaimedPhoneNumberSummary")->find("PhoneNumberStatus")->string_or("Status", ""),
+            "CLAIMED");
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include "connect/service.hpp"
 #include "inventory/inventory.hpp"
 #include "protocol/model.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace cl::connect::testing {
 
@@ -22,13 +22,11 @@ class ServiceTest : public ::testing::Test {
     return p;
   }
   inventory::Inventory inventory{plan()};
-  FaultRules faults;
-  Service service{*store, plan(), inventory, faults, ids, PageTokens("test-key"), ServiceConfig{2000, Quotas{}}};
+  Service service{*store, plan(), inventory, clock, ids, ServiceConfig{2000, Quotas{}}};
 
   // A small, known inventory: two US DID blocks and one US toll-free block.
   void SetUp() override {
-    service.load_inventory({{"US", "DID", "+1206555", 12}, {"US", "DID", "+1212555", 12}, {"US", "TOLL_FREE", "+1800555", 12}},
-                           clock.now_ms());
+    service.start({{"US", "DID", "+1206555", 12}, {"US", "DID", "+1212555", 12}, {"US", "TOLL_FREE", "+1800555", 12}});
   }
 
   Value call(const std::string& op, const Value& input, const std::string& account = "111111111111",
@@ -38,7 +36,6 @@ class ServiceTest : public ::testing::Test {
     ctx.region = region;
     ctx.operation = op;
     ctx.validation_error = protocol::Model::embedded().operation(op)->validation_error_code();  // as the gateway does
-    ctx.now_ms = clock.now_ms();
     return service.call(ctx, input);
   }
 

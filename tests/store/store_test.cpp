@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "common/ids.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace cl::store {
 namespace {
@@ -45,8 +45,8 @@ using Backends = ::testing::Types<SqliteMemory, SqliteFile>;
 TYPED_TEST_SUITE(StoreTest, Backends);
 
 TYPED_TEST(StoreTest, WrittenInstanceIsReadBack) {
-  this->store->write([&](Txn& t) { EXPECT_EQ(t.insert_instance(this->instance("a", "alias-a")), Insert::Ok); });
-  this->store->read([&](Txn& t) {
+  this->store->write([&](WriteTxn& t) { EXPECT_EQ(t.insert_instance(this->instance("a", "alias-a")), Insert::Ok); });
+  this->store->read([&](ReadTxn& t) {
     auto r = t.instance(this->scope, "a");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->alias, std::optional<std::string>("alias-a"));
@@ -55,11 +55,11 @@ TYPED_TEST(StoreTest, WrittenInstanceIsReadBack) {
 }
 
 TYPED_TEST(StoreTest, AliasIsUniquePerRegionIgnoringCase) {
-  this->store->write([&](Txn& t) { EXPECT_EQ(t.insert_instance(this->instance("a", "Shop")), Insert::Ok); });
-  this->store->write([&](Txn& t) { EXPECT_EQ(t.insert_instance(this->instance("b", "shop")), Insert::Conflict); });
-  this->store->write([&](Txn& t) { EXPECT_EQ(t.insert_instance(this->instance("c", std::nullopt)), Insert::Ok); });
-  this->store->write([&](Txn& t) { EXPECT_EQ(t.insert_instance(this->instance("d", std::nullopt)), Insert::Ok); });
-  this->store->read([&](Txn& t) { EXPECT_EQ(t.count_instances(this->scope), 3); });
+  this->store->write([&](WriteTxn& t) { EXPECT_EQ(t.insert_instance(this->instance("a", "Shop")), Insert::Ok); });
+  this->store->write([&](WriteTxn& t) { EXPECT_EQ(t.insert_instance(this->instance("b", "shop")), Insert::Conflict); });
+  this->store->write([&](WriteTxn& t) { EXPECT_EQ(t.insert_instance(this->instance("c", std::nullopt)), Insert::Ok); });
+  this->store->write([&](WriteTxn& t) { EXPECT_EQ(t.insert_instance(this->instance("d", std::nullopt)), Insert::Ok); });
+  this->store->read([&](ReadTxn& t) { EXPECT_EQ(t.count_instances(this->scope), 3); });
 }
 
 TYPED_TEST(StoreTest, FailedTransactionChangesNothingAndOthersInTheBatchCommit) {
@@ -68,7 +68,7 @@ TYPED_TEST(StoreTest, FailedTransactionChangesNothingAndOthersInTheBatchCommit) 
   for (int i = 0; i < 16; ++i)
     threads.emplace_back([&, i] {
       try {
-        this->store->write([&](Txn& t) {
+        this->store->write([&](WriteTxn& t) {
           t.insert_instance(this->instance("id" + std::to_string(i), std::nullopt));
           if (i % 2) throw std::runtime_error("rolled back");
         });
@@ -78,7 +78,7 @@ TYPED_TEST(StoreTest, FailedTransactionChangesNothingAndOthersInTheBatchCommit) 
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 8);
-  this->store->read([&](Txn& t) {
+  this->store->read([&](ReadTxn& t) {
     EXPECT_EQ(t.count_instances(this->scope), 8);
     EXPECT_FALSE(t.instance(this->scope, "id1"));
     EXPECT_TRUE(t.instance(this->scope, "id2"));
@@ -86,10 +86,10 @@ TYPED_TEST(StoreTest, FailedTransactionChangesNothingAndOthersInTheBatchCommit) 
 }
 
 TYPED_TEST(StoreTest, PagesAreOrderedById) {
-  this->store->write([&](Txn& t) {
+  this->store->write([&](WriteTxn& t) {
     for (const char* id : {"c", "a", "b"}) t.insert_instance(this->instance(id, std::nullopt));
   });
-  this->store->read([&](Txn& t) {
+  this->store->read([&](ReadTxn& t) {
     auto first = t.instances(this->scope, "", 2);
     ASSERT_EQ(first.size(), 2u);
     EXPECT_EQ(first[0].id, "a");
@@ -101,20 +101,20 @@ TYPED_TEST(StoreTest, PagesAreOrderedById) {
 }
 
 TYPED_TEST(StoreTest, TagsMergeAndDelete) {
-  this->store->write([&](Txn& t) {
+  this->store->write([&](WriteTxn& t) {
     t.put_tags("arn:x", {{"a", "1"}, {"b", "2"}});
     t.put_tags("arn:x", {{"b", "3"}});
     t.delete_tags("arn:x", {"a", "missing"});
   });
-  this->store->read([&](Txn& t) { EXPECT_EQ(t.tags("arn:x"), (TagMap{{"b", "3"}})); });
+  this->store->read([&](ReadTxn& t) { EXPECT_EQ(t.tags("arn:x"), (TagMap{{"b", "3"}})); });
 }
 
 TYPED_TEST(StoreTest, IdempotencyRecordsAndSettingsRoundTrip) {
-  this->store->write([&](Txn& t) {
-    t.put_idempotency(this->scope, "Op", "tok", {"h", "{}", 5});
+  this->store->write([&](WriteTxn& t) {
+    EXPECT_EQ(t.insert_idempotency(this->scope, "Op", "tok", {"h", "{}", 5}, 0), Insert::Ok);
     t.put_setting("k", "v");
   });
-  this->store->read([&](Txn& t) {
+  this->store->read([&](ReadTxn& t) {
     auto r = t.idempotency(this->scope, "Op", "tok");
     ASSERT_TRUE(r);
     EXPECT_EQ(r->request_hash, "h");
@@ -124,73 +124,69 @@ TYPED_TEST(StoreTest, IdempotencyRecordsAndSettingsRoundTrip) {
 }
 
 TYPED_TEST(StoreTest, ResetWipesEverything) {
-  this->store->write([&](Txn& t) {
+  this->store->write([&](WriteTxn& t) {
     t.insert_instance(this->instance("a", "x"));
     t.put_setting("k", "v");
   });
-  this->store->reset();
-  this->store->read([&](Txn& t) {
+  this->store->write([](WriteTxn& t) { t.delete_everything(); });
+  this->store->read([&](ReadTxn& t) {
     EXPECT_EQ(t.count_instances(this->scope), 0);
     EXPECT_FALSE(t.setting("k"));
   });
 }
 
-TYPED_TEST(StoreTest, SubmittedWorkJoinsOneTransactionAndReportsWhenDurable) {
+TYPED_TEST(StoreTest, SubmittedWorkReportsWhenDurableAndPublishesOnlyWhenCommitted) {
+  std::vector<Change> heard;
+  std::mutex mu;
+  this->store->set_change_listener([&](const std::vector<Change>& c) {
+    std::lock_guard lk(mu);
+    heard.insert(heard.end(), c.begin(), c.end());
+  });
   std::promise<std::exception_ptr> ok, failed;
-  std::atomic<int> after{0};
   this->store->submit(
-      [&] {
-        this->store->write([&](Txn& t) { t.put_setting("a", "1"); });
-        this->store->write([&](Txn& t) { t.put_setting("b", "2"); });
-        this->store->after_commit([&] { ++after; });
+      [&](WriteTxn& t) {
+        t.put_setting("a", "1");
+        t.publish({Change::Kind::Hold, "+12065550100", 5, 0});
       },
       [&](std::exception_ptr e) { ok.set_value(e); });
   this->store->submit(
-      [&] {
-        this->store->write([&](Txn& t) { t.put_setting("c", "3"); });
-        this->store->after_commit([&] { after += 100; });
+      [&](WriteTxn& t) {
+        t.put_setting("c", "3");
+        t.publish({Change::Kind::Hold, "+12065550101", 5, 0});
         throw std::runtime_error("rolled back");
       },
       [&](std::exception_ptr e) { failed.set_value(e); });
   EXPECT_EQ(ok.get_future().get(), nullptr);
   EXPECT_NE(failed.get_future().get(), nullptr);
-  EXPECT_EQ(after.load(), 1);
-  this->store->read([&](Txn& t) {
+  {
+    std::lock_guard lk(mu);
+    ASSERT_EQ(heard.size(), 1u);
+    EXPECT_EQ(heard[0].number, "+12065550100");
+  }
+  this->store->read([&](ReadTxn& t) {
     EXPECT_EQ(t.setting("a"), std::optional<std::string>("1"));
-    EXPECT_EQ(t.setting("b"), std::optional<std::string>("2"));
     EXPECT_FALSE(t.setting("c"));
   });
 }
 
-TYPED_TEST(StoreTest, AFailedNestedWriteIsUndoneAlone) {
-  std::promise<std::exception_ptr> done;
-  this->store->submit(
-      [&] {
-        this->store->write([&](Txn& t) { t.put_setting("kept", "1"); });
-        try {
-          this->store->write([&](Txn& t) {
-            t.put_setting("undone", "1");
-            throw std::runtime_error("inner");
-          });
-        } catch (const std::runtime_error&) {
-        }
-      },
-      [&](std::exception_ptr e) { done.set_value(e); });
-  EXPECT_EQ(done.get_future().get(), nullptr);
-  this->store->read([&](Txn& t) {
-    EXPECT_TRUE(t.setting("kept"));
-    EXPECT_FALSE(t.setting("undone"));
+TYPED_TEST(StoreTest, ATransactionThatThrowsRetryRunsAgainFromScratch) {
+  int runs = 0;
+  this->store->write([&](WriteTxn& t) {
+    t.put_setting("run", std::to_string(++runs));
+    if (runs < 3) throw Retry("lost a race");
   });
+  EXPECT_EQ(runs, 3);
+  this->store->read([&](ReadTxn& t) { EXPECT_EQ(t.setting("run"), std::optional<std::string>("3")); });
 }
 
 TEST(SqliteDurability, AcknowledgedWritesSurviveReopening) {
   auto dir = (std::filesystem::temp_directory_path() / ("cl-durable-" + random_uuid())).string();
   {
     auto s = open_sqlite(SqliteOptions::on_disk(dir));
-    s->write([](Txn& t) { t.put_setting("durable", "yes"); });
+    s->write([](WriteTxn& t) { t.put_setting("durable", "yes"); });
   }
   auto s = open_sqlite(SqliteOptions::on_disk(dir));
-  s->read([](Txn& t) { EXPECT_EQ(t.setting("durable"), std::optional<std::string>("yes")); });
+  s->read([](ReadTxn& t) { EXPECT_EQ(t.setting("durable"), std::optional<std::string>("yes")); });
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // SQLite backend: WAL, one writer thread with group commit (many transactions per fsync, each in
-// its own savepoint so one failing transaction does not undo the others), a pool of reader
-// connections for snapshots.
+// its own savepoint so one failing transaction does not undo the others), per-thread read-only
+// connections for snapshots. Write transactions run one at a time, which is how this backend keeps
+// the concurrency contract of store.hpp: nothing else writes between a transaction's reads and its
+// writes.
 #include <sqlite3.h>
 
 #include <atomic>
@@ -15,7 +17,7 @@
 
 #include "common/embedded.hpp"
 #include "common/ids.hpp"
-#include "store/store.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace cl {
 extern const EmbeddedFile kSqliteMigrations[];
@@ -33,9 +35,6 @@ constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kSavepoint = "SAVEPOINT txn";
 constexpr const char* kRelease = "RELEASE txn";
 constexpr const char* kRollbackToSavepoint = "ROLLBACK TO txn";
-constexpr const char* kNestedSavepoint = "SAVEPOINT nested";
-constexpr const char* kNestedRelease = "RELEASE nested";
-constexpr const char* kNestedRollback = "ROLLBACK TO nested";
 constexpr const char* kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)";
 constexpr const char* kMigrationApplied = "SELECT 1 FROM schema_migrations WHERE name = ?1";
@@ -59,13 +58,9 @@ constexpr const char* kSetReplicaRegion =
 #define CL_TDG_COLUMNS "account_id, region, id, instance_id, name, description, is_default, created_ms, deleted_ms"
 constexpr const char* kSelectTdg =
     "SELECT " CL_TDG_COLUMNS " FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 AND id = ?3";
-constexpr const char* kPurgeGoneTdgTags =
-    "DELETE FROM tags WHERE resource_arn IN (SELECT 'arn:aws:connect:' || region || ':' || account_id || "
-    "':traffic-distribution-group/' || id FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 "
-    "AND deleted_ms IS NOT NULL AND deleted_ms < ?3)";
 constexpr const char* kPurgeGoneTdgs =
     "DELETE FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 AND deleted_ms IS NOT NULL "
-    "AND deleted_ms < ?3";
+    "AND deleted_ms < ?3 RETURNING id";
 constexpr const char* kInsertTdg =
     "INSERT INTO traffic_distribution_groups (" CL_TDG_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)";
 constexpr const char* kSelectTdgs =
@@ -85,10 +80,11 @@ constexpr const char* kDeleteAllTags = "DELETE FROM tags WHERE resource_arn = ?1
 constexpr const char* kSelectIdempotency =
     "SELECT request_hash, response, created_ms FROM idempotency "
     "WHERE account_id = ?1 AND region = ?2 AND operation = ?3 AND token = ?4";
-constexpr const char* kUpsertIdempotency =
+constexpr const char* kInsertIdempotency =
     "INSERT INTO idempotency (account_id, region, operation, token, request_hash, response, created_ms) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (account_id, region, operation, token) DO UPDATE SET "
-    "request_hash = excluded.request_hash, response = excluded.response, created_ms = excluded.created_ms";
+    "request_hash = excluded.request_hash, response = excluded.response, created_ms = excluded.created_ms "
+    "WHERE idempotency.created_ms < ?8";
 
 constexpr const char* kSelectBlocks = "SELECT id, country, type, prefix, length FROM blocks ORDER BY id";
 constexpr const char* kInsertBlock = "INSERT INTO blocks (country, type, prefix, length) VALUES (?1, ?2, ?3, ?4)";
@@ -96,32 +92,33 @@ constexpr const char* kInsertBlock = "INSERT INTO blocks (country, type, prefix,
 constexpr const char* kTakeHold =
     "INSERT INTO number_holds (number, held_until_ms, phone_number_id) VALUES (?1, ?2, ?3) "
     "ON CONFLICT (number) DO UPDATE SET held_until_ms = excluded.held_until_ms, "
-    "phone_number_id = excluded.phone_number_id WHERE number_holds.held_until_ms <= ?4";
+    "phone_number_id = excluded.phone_number_id WHERE number_holds.held_until_ms <= ?4 "
+    "OR number_holds.phone_number_id = ?5";
 constexpr const char* kSetHold = "UPDATE number_holds SET held_until_ms = ?2 WHERE number = ?1";
 constexpr const char* kActiveHolds =
     "SELECT number, held_until_ms FROM number_holds WHERE held_until_ms > ?1 ORDER BY number";
 
 #define CL_PHONE_COLUMNS                                                                                    \
   "id, account_id, region, number, country, type, target_arn, description, source_arn, workflow, started_ms, " \
-  "settles_ms, failed_message, flow_arn"
-// A FAILED claim vanishes 24 hours after it settles.
-#define CL_VISIBLE(now) "(failed_message IS NULL OR workflow <> 'CLAIM' OR settles_ms + 86400000 > " now ")"
+  "settles_ms, failed_message, flow_arn, vanishes_ms, counts_toward_quota"
 constexpr const char* kSelectPhoneNumber = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND id = ?2";
 constexpr const char* kInsertPhoneNumber =
-    "INSERT INTO phone_numbers (" CL_PHONE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    "INSERT INTO phone_numbers (" CL_PHONE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+    "?15, ?16)";
 constexpr const char* kUpdatePhoneNumber =
     "UPDATE phone_numbers SET account_id = ?2, region = ?3, number = ?4, country = ?5, type = ?6, target_arn = ?7, "
     "description = ?8, source_arn = ?9, workflow = ?10, started_ms = ?11, settles_ms = ?12, failed_message = ?13, "
-    "flow_arn = ?14 WHERE id = ?1";
+    "flow_arn = ?14, vanishes_ms = ?15, counts_toward_quota = ?16 WHERE id = ?1";
 constexpr const char* kDeletePhoneNumber = "DELETE FROM phone_numbers WHERE id = ?1";
-constexpr const char* kPurgeVanished =
-    "DELETE FROM phone_numbers WHERE number = ?1 AND NOT " CL_VISIBLE("?2");
+constexpr const char* kPurgeVanished = "DELETE FROM phone_numbers WHERE number = ?1 AND vanishes_ms <= ?2";
+constexpr const char* kHolderOf =
+    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE number = ?1 AND vanishes_ms > ?2 LIMIT 1";
 constexpr const char* kSelectPhoneNumbers =
     "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND region = ?2 "
     "AND (?3 IS NULL OR target_arn = ?3) AND number > ?4 AND number >= ?5 AND number < ?6 "
     "AND (?7 IS NULL OR country IN (SELECT value FROM json_each(?7))) "
     "AND (?8 IS NULL OR type IN (SELECT value FROM json_each(?8))) "
-    "AND (?9 = 0 OR (settles_ms <= ?10 AND failed_message IS NULL)) AND " CL_VISIBLE("?10") " ORDER BY number LIMIT ?11";
+    "AND (?9 = 0 OR (settles_ms <= ?10 AND failed_message IS NULL)) AND vanishes_ms > ?10 ORDER BY number LIMIT ?11";
 constexpr const char* kCountQuotaNumbers = "SELECT numbers FROM target_usage WHERE target_arn = ?1";
 constexpr const char* kTargetNumbers = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE target_arn = ?1 ORDER BY number";
 constexpr const char* kFlowAssociations =
@@ -150,9 +147,19 @@ constexpr const char* kSelectFlows =
 constexpr const char* kDeleteFlow = "DELETE FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
 constexpr const char* kDeleteFlows = "DELETE FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3";
 
+constexpr const char* kSelectFaultRules = "SELECT id, definition, times_left FROM fault_rules ORDER BY id";
+constexpr const char* kUpsertFaultRule =
+    "INSERT INTO fault_rules (id, definition, times_left) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, times_left = excluded.times_left";
+constexpr const char* kDeleteFaultRule = "DELETE FROM fault_rules WHERE id = ?1";
+constexpr const char* kDeleteFaultRules = "DELETE FROM fault_rules";
+constexpr const char* kConsumeFaultRule =
+    "UPDATE fault_rules SET times_left = times_left - 1 WHERE id = ?1 AND times_left > 0";
+
 constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE key = ?1";
 constexpr const char* kUpsertSetting =
     "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+constexpr const char* kInsertSetting = "INSERT INTO settings (key, value) VALUES (?1, ?2)";
 constexpr const char* kListTables =
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'";
 }  // namespace sql
@@ -183,7 +190,10 @@ class Connection {
     sqlite3_busy_timeout(db_, 10000);
     sqlite3_extended_result_codes(db_, 1);
     exec("PRAGMA foreign_keys = ON");
-    if (writer) exec("PRAGMA synchronous = FULL");
+    if (writer)
+      exec("PRAGMA synchronous = FULL");
+    else
+      exec("PRAGMA query_only = ON");  // read transactions cannot write, whatever the caller does
   }
   ~Connection() {
     for (auto& [_, st] : statements_) sqlite3_finalize(st);
@@ -230,11 +240,14 @@ class Connection {
   std::unordered_map<const char*, sqlite3_stmt*> statements_;
 };
 
-// A bound statement, reset when it goes out of scope.
+// A bound statement, reset when it goes out of scope. Every failure throws StoreFailure, constraint
+// violations included, except through insert() for the one constraint a caller expects.
 class Stmt {
  public:
   Stmt(Connection& c, const char* text) : c_(c), st_(c.prepare(text)) {}
   ~Stmt() { sqlite3_reset(st_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
   Stmt& bind(int i, const std::string& v) {
     sqlite3_bind_text(st_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -244,20 +257,35 @@ class Stmt {
     sqlite3_bind_null(st_, i);
     return *this;
   }
+  Stmt& bind(int i, const std::optional<int64_t>& v) {
+    if (v) return bind(i, *v);
+    sqlite3_bind_null(st_, i);
+    return *this;
+  }
   Stmt& bind(int i, int64_t v) {
     sqlite3_bind_int64(st_, i, v);
     return *this;
   }
+  Stmt& bind(int i, bool v) { return bind(i, int64_t{v}); }
   // True when a row is available.
   bool step() {
-    int rc = sqlite3_step(st_);
+    const int rc = sqlite3_step(st_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    last_rc_ = rc;
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) return false;
     fail(c_.db(), std::string("step ") + sqlite3_sql(st_));
   }
-  bool constraint_violated() const { return (last_rc_ & 0xff) == SQLITE_CONSTRAINT; }
+  // Runs an INSERT whose UNIQUE or PRIMARY KEY constraint may fail: Conflict then.
+  Insert insert() {
+    const int rc = sqlite3_step(st_);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return Insert::Ok;
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) return Insert::Conflict;
+    fail(c_.db(), std::string("insert ") + sqlite3_sql(st_));
+  }
+  // Runs a statement that returns no rows; the number of rows it changed.
+  int changes() {
+    step();
+    return sqlite3_changes(c_.db());
+  }
   std::string text(int col) const {
     auto* p = sqlite3_column_text(st_, col);
     return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(st_, col)) : std::string();
@@ -275,31 +303,101 @@ class Stmt {
  private:
   Connection& c_;
   sqlite3_stmt* st_;
-  int last_rc_ = 0;
 };
 
-class SqliteTxn final : public Txn {
+std::optional<std::string> json_list(const std::vector<std::string>& items) {
+  if (items.empty()) return std::nullopt;
+  std::string out = "[";
+  for (const auto& i : items) {
+    out += out.size() > 1 ? ",\"" : "\"";
+    for (char c : i) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
+InstanceRecord instance_row(const Stmt& s) {
+  InstanceRecord r;
+  r.account_id = s.text(0);
+  r.region = s.text(1);
+  r.id = s.text(2);
+  r.identity_management_type = s.text(3);
+  r.alias = s.opt_text(4);
+  r.directory_id = s.opt_text(5);
+  r.inbound_calls = s.integer(6) != 0;
+  r.outbound_calls = s.integer(7) != 0;
+  r.service_role = s.text(8);
+  r.created_ms = s.integer(9);
+  r.source_region = s.opt_text(10);
+  r.replica_region = s.opt_text(11);
+  return r;
+}
+
+TrafficDistributionGroupRecord tdg_row(const Stmt& s) {
+  TrafficDistributionGroupRecord r;
+  r.account_id = s.text(0);
+  r.region = s.text(1);
+  r.id = s.text(2);
+  r.instance_id = s.text(3);
+  r.name = s.text(4);
+  r.description = s.opt_text(5);
+  r.is_default = s.integer(6) != 0;
+  r.created_ms = s.integer(7);
+  r.deleted_ms = s.opt_integer(8);
+  return r;
+}
+
+PhoneNumberRecord phone_row(const Stmt& s) {
+  PhoneNumberRecord r;
+  r.id = s.text(0);
+  r.account_id = s.text(1);
+  r.region = s.text(2);
+  r.number = s.text(3);
+  r.country = s.text(4);
+  r.type = s.text(5);
+  r.target_arn = s.text(6);
+  r.description = s.opt_text(7);
+  r.source_arn = s.opt_text(8);
+  r.workflow = s.text(9);
+  r.started_ms = s.integer(10);
+  r.settles_ms = s.integer(11);
+  r.failed_message = s.opt_text(12);
+  r.flow_arn = s.opt_text(13);
+  r.vanishes_ms = s.integer(14);
+  r.counts_toward_quota = s.integer(15) != 0;
+  return r;
+}
+
+void bind_phone(Stmt& s, const PhoneNumberRecord& r) {
+  s.bind(1, r.id).bind(2, r.account_id).bind(3, r.region).bind(4, r.number).bind(5, r.country).bind(6, r.type);
+  s.bind(7, r.target_arn).bind(8, r.description).bind(9, r.source_arn).bind(10, r.workflow).bind(11, r.started_ms);
+  s.bind(12, r.settles_ms).bind(13, r.failed_message).bind(14, r.flow_arn).bind(15, r.vanishes_ms);
+  s.bind(16, r.counts_toward_quota);
+}
+
+ContactFlowRecord flow_row(const Stmt& s) {
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.opt_text(6), s.text(7), s.text(8), s.integer(9)};
+}
+
+template <class Row, class Fn>
+std::vector<Row> rows(Stmt& s, Fn row) {
+  std::vector<Row> out;
+  while (s.step()) out.push_back(row(s));
+  return out;
+}
+
+// Both transaction kinds on one connection. Read transactions are handed out as ReadTxn on a
+// query_only connection; write transactions as WriteTxn on the writer's connection.
+class SqliteTxn final : public WriteTxn {
  public:
   explicit SqliteTxn(Connection& c) : c_(c) {}
   Connection& connection() { return c_; }
+  std::vector<Change>& published() { return published_; }
 
-  static InstanceRecord instance_row(const Stmt& s) {
-    InstanceRecord r;
-    r.account_id = s.text(0);
-    r.region = s.text(1);
-    r.id = s.text(2);
-    r.identity_management_type = s.text(3);
-    r.alias = s.opt_text(4);
-    r.directory_id = s.opt_text(5);
-    r.inbound_calls = s.integer(6) != 0;
-    r.outbound_calls = s.integer(7) != 0;
-    r.service_role = s.text(8);
-    r.created_ms = s.integer(9);
-    r.source_region = s.opt_text(10);
-    r.replica_region = s.opt_text(11);
-    return r;
-  }
-
+  // ---- reads ----
   std::optional<InstanceRecord> instance(const Scope& sc, const std::string& id) override {
     Stmt s(c_, sql::kSelectInstance);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
@@ -309,9 +407,7 @@ class SqliteTxn final : public Txn {
   std::vector<InstanceRecord> instances(const Scope& sc, const std::string& after_id, int limit) override {
     Stmt s(c_, sql::kSelectInstancesPage);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, after_id).bind(4, int64_t{limit});
-    std::vector<InstanceRecord> out;
-    while (s.step()) out.push_back(instance_row(s));
-    return out;
+    return rows<InstanceRecord>(s, instance_row);
   }
   int64_t count_instances(const Scope& sc) override {
     Stmt s(c_, sql::kCountInstances);
@@ -319,50 +415,11 @@ class SqliteTxn final : public Txn {
     s.step();
     return s.integer(0);
   }
-  Insert insert_instance(const InstanceRecord& r) override {
-    Stmt s(c_, sql::kInsertInstance);
-    s.bind(1, r.account_id).bind(2, r.region).bind(3, r.id).bind(4, r.identity_management_type).bind(5, r.alias);
-    s.bind(6, r.directory_id).bind(7, int64_t{r.inbound_calls}).bind(8, int64_t{r.outbound_calls});
-    s.bind(9, r.service_role).bind(10, r.created_ms).bind(11, r.source_region).bind(12, r.replica_region);
-    s.step();
-    return s.constraint_violated() ? Insert::Conflict : Insert::Ok;
-  }
-  void set_replica_region(const Scope& sc, const std::string& id, const std::optional<std::string>& region) override {
-    Stmt s(c_, sql::kSetReplicaRegion);
-    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id).bind(4, region);
-    s.step();
-  }
-
-  static TrafficDistributionGroupRecord tdg_row(const Stmt& s) {
-    TrafficDistributionGroupRecord r;
-    r.account_id = s.text(0);
-    r.region = s.text(1);
-    r.id = s.text(2);
-    r.instance_id = s.text(3);
-    r.name = s.text(4);
-    r.description = s.opt_text(5);
-    r.is_default = s.integer(6) != 0;
-    r.created_ms = s.integer(7);
-    r.deleted_ms = s.opt_integer(8);
-    return r;
-  }
   std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc, const std::string& id) override {
     Stmt s(c_, sql::kSelectTdg);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
     if (!s.step()) return std::nullopt;
     return tdg_row(s);
-  }
-  Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& r, Millis gone_before_ms) override {
-    for (const char* purge_sql : {sql::kPurgeGoneTdgTags, sql::kPurgeGoneTdgs}) {
-      Stmt purge(c_, purge_sql);
-      purge.bind(1, r.account_id).bind(2, r.region).bind(3, gone_before_ms);
-      purge.step();
-    }
-    Stmt s(c_, sql::kInsertTdg);
-    s.bind(1, r.account_id).bind(2, r.region).bind(3, r.id).bind(4, r.instance_id).bind(5, r.name).bind(6, r.description);
-    s.bind(7, int64_t{r.is_default}).bind(8, r.created_ms);
-    s.step();
-    return s.constraint_violated() ? Insert::Conflict : Insert::Ok;
   }
   std::vector<TrafficDistributionGroupRecord> traffic_distribution_groups(const Scope& sc, const std::string& instance_id,
                                                                          const std::string& after_id, int limit,
@@ -370,28 +427,143 @@ class SqliteTxn final : public Txn {
     Stmt s(c_, sql::kSelectTdgs);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, after_id).bind(5, int64_t{limit});
     s.bind(6, gone_before_ms);
-    std::vector<TrafficDistributionGroupRecord> out;
-    while (s.step()) out.push_back(tdg_row(s));
-    return out;
+    return rows<TrafficDistributionGroupRecord>(s, tdg_row);
   }
-  void mark_traffic_distribution_group_deleted(const Scope& sc, const std::string& id, Millis deleted_ms) override {
-    Stmt s(c_, sql::kMarkTdgDeleted);
-    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id).bind(4, deleted_ms);
-    s.step();
-  }
-  bool delete_instance(const Scope& sc, const std::string& id) override {
-    Stmt s(c_, sql::kDeleteInstance);
-    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
-    s.step();
-    return sqlite3_changes(c_.db()) > 0;
-  }
-
   TagMap tags(const std::string& arn) override {
     Stmt s(c_, sql::kSelectTags);
     s.bind(1, arn);
     TagMap out;
     while (s.step()) out.emplace(s.text(0), s.text(1));
     return out;
+  }
+  std::optional<IdempotencyRecord> idempotency(const Scope& sc, const std::string& op, const std::string& token) override {
+    Stmt s(c_, sql::kSelectIdempotency);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, op).bind(4, token);
+    if (!s.step()) return std::nullopt;
+    return IdempotencyRecord{s.text(0), s.text(1), s.integer(2)};
+  }
+  std::vector<BlockRecord> blocks() override {
+    Stmt s(c_, sql::kSelectBlocks);
+    return rows<BlockRecord>(s, [](const Stmt& r) {
+      return BlockRecord{r.integer(0), r.text(1), r.text(2), r.text(3), static_cast<int>(r.integer(4))};
+    });
+  }
+  std::vector<std::pair<std::string, Millis>> active_holds(Millis now_ms) override {
+    Stmt s(c_, sql::kActiveHolds);
+    s.bind(1, now_ms);
+    return rows<std::pair<std::string, Millis>>(s, [](const Stmt& r) { return std::pair(r.text(0), r.integer(1)); });
+  }
+  std::optional<PhoneNumberRecord> phone_number(const std::string& account_id, const std::string& id) override {
+    Stmt s(c_, sql::kSelectPhoneNumber);
+    s.bind(1, account_id).bind(2, id);
+    if (!s.step()) return std::nullopt;
+    return phone_row(s);
+  }
+  std::vector<PhoneNumberRecord> phone_numbers(const PhoneNumberQuery& q) override {
+    Stmt s(c_, sql::kSelectPhoneNumbers);
+    s.bind(1, q.account_id).bind(2, q.region).bind(3, q.target_arn).bind(4, q.after_number);
+    // ':' sorts right after '9': [prefix, prefix + ":") is every number starting with prefix.
+    s.bind(5, q.prefix).bind(6, q.prefix + ":");
+    s.bind(7, json_list(q.countries)).bind(8, json_list(q.types)).bind(9, q.claimed_only);
+    s.bind(10, q.now_ms).bind(11, int64_t{q.limit});
+    return rows<PhoneNumberRecord>(s, phone_row);
+  }
+  int64_t count_quota_numbers(const std::string& target_arn) override {
+    Stmt s(c_, sql::kCountQuotaNumbers);
+    s.bind(1, target_arn);
+    return s.step() ? s.integer(0) : 0;
+  }
+  std::vector<PhoneNumberRecord> target_numbers(const std::string& target_arn) override {
+    Stmt s(c_, sql::kTargetNumbers);
+    s.bind(1, target_arn);
+    return rows<PhoneNumberRecord>(s, phone_row);
+  }
+  std::optional<PhoneNumberRecord> holder_of(const std::string& number, Millis now_ms) override {
+    Stmt s(c_, sql::kHolderOf);
+    s.bind(1, number).bind(2, now_ms);
+    if (!s.step()) return std::nullopt;
+    return phone_row(s);
+  }
+  ReleaseCount releases_since(const Scope& sc, Millis since_ms) override {
+    Stmt s(c_, sql::kCountReleases);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, since_ms);
+    s.step();
+    return {s.integer(0), s.opt_integer(1)};
+  }
+  std::optional<ExternalNumber> external_number(const std::string& source_arn) override {
+    Stmt s(c_, sql::kSelectExternal);
+    s.bind(1, source_arn);
+    if (!s.step()) return std::nullopt;
+    return ExternalNumber{s.text(0), s.text(1), s.text(2), s.text(3)};
+  }
+  std::vector<ExternalNumber> external_numbers() override {
+    Stmt s(c_, sql::kSelectExternals);
+    return rows<ExternalNumber>(s, [](const Stmt& r) { return ExternalNumber{r.text(0), r.text(1), r.text(2), r.text(3)}; });
+  }
+  std::optional<ContactFlowRecord> contact_flow(const Scope& sc, const std::string& instance_id, const std::string& id) override {
+    Stmt s(c_, sql::kSelectFlow);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, id);
+    if (!s.step()) return std::nullopt;
+    return flow_row(s);
+  }
+  std::vector<ContactFlowRecord> contact_flows(const Scope& sc, const std::string& instance_id,
+                                               const std::vector<std::string>& types, const std::string& after_id,
+                                               int limit) override {
+    Stmt s(c_, sql::kSelectFlows);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, json_list(types)).bind(5, after_id);
+    s.bind(6, int64_t{limit});
+    return rows<ContactFlowRecord>(s, flow_row);
+  }
+  std::vector<PhoneNumberRecord> flow_associations(const std::string& account_id, const std::string& flow_arn_prefix,
+                                                   const std::string& after_id, int limit) override {
+    Stmt s(c_, sql::kFlowAssociations);
+    s.bind(1, account_id).bind(2, flow_arn_prefix).bind(3, after_id).bind(4, int64_t{limit});
+    return rows<PhoneNumberRecord>(s, phone_row);
+  }
+  std::optional<std::string> setting(const std::string& key) override {
+    Stmt s(c_, sql::kSelectSetting);
+    s.bind(1, key);
+    if (!s.step()) return std::nullopt;
+    return s.text(0);
+  }
+  std::vector<FaultRuleRecord> fault_rules() override {
+    Stmt s(c_, sql::kSelectFaultRules);
+    return rows<FaultRuleRecord>(s, [](const Stmt& r) { return FaultRuleRecord{r.text(0), r.text(1), r.opt_integer(2)}; });
+  }
+
+  // ---- writes ----
+  Insert insert_instance(const InstanceRecord& r) override {
+    Stmt s(c_, sql::kInsertInstance);
+    s.bind(1, r.account_id).bind(2, r.region).bind(3, r.id).bind(4, r.identity_management_type).bind(5, r.alias);
+    s.bind(6, r.directory_id).bind(7, r.inbound_calls).bind(8, r.outbound_calls);
+    s.bind(9, r.service_role).bind(10, r.created_ms).bind(11, r.source_region).bind(12, r.replica_region);
+    return s.insert();
+  }
+  bool delete_instance(const Scope& sc, const std::string& id) override {
+    Stmt s(c_, sql::kDeleteInstance);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
+    return s.changes() > 0;
+  }
+  void set_replica_region(const Scope& sc, const std::string& id, const std::optional<std::string>& region) override {
+    Stmt s(c_, sql::kSetReplicaRegion);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id).bind(4, region);
+    s.step();
+  }
+  Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& r) override {
+    Stmt s(c_, sql::kInsertTdg);
+    s.bind(1, r.account_id).bind(2, r.region).bind(3, r.id).bind(4, r.instance_id).bind(5, r.name).bind(6, r.description);
+    s.bind(7, r.is_default).bind(8, r.created_ms);
+    return s.insert();
+  }
+  void mark_traffic_distribution_group_deleted(const Scope& sc, const std::string& id, Millis deleted_ms) override {
+    Stmt s(c_, sql::kMarkTdgDeleted);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id).bind(4, deleted_ms);
+    s.step();
+  }
+  std::vector<std::string> delete_gone_traffic_distribution_groups(const Scope& sc, Millis gone_before_ms) override {
+    Stmt s(c_, sql::kPurgeGoneTdgs);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, gone_before_ms);
+    return rows<std::string>(s, [](const Stmt& r) { return r.text(0); });
   }
   void put_tags(const std::string& arn, const TagMap& tags) override {
     for (const auto& [k, v] : tags) {
@@ -412,89 +584,35 @@ class SqliteTxn final : public Txn {
     s.bind(1, arn);
     s.step();
   }
-
-  std::optional<IdempotencyRecord> idempotency(const Scope& sc, const std::string& op, const std::string& token) override {
-    Stmt s(c_, sql::kSelectIdempotency);
+  Insert insert_idempotency(const Scope& sc, const std::string& op, const std::string& token, const IdempotencyRecord& r,
+                            Millis expired_before_ms) override {
+    Stmt s(c_, sql::kInsertIdempotency);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, op).bind(4, token);
-    if (!s.step()) return std::nullopt;
-    return IdempotencyRecord{s.text(0), s.text(1), s.integer(2)};
-  }
-  void put_idempotency(const Scope& sc, const std::string& op, const std::string& token,
-                       const IdempotencyRecord& r) override {
-    Stmt s(c_, sql::kUpsertIdempotency);
-    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, op).bind(4, token);
-    s.bind(5, r.request_hash).bind(6, r.response).bind(7, r.created_ms);
-    s.step();
-  }
-
-  std::vector<BlockRecord> blocks() override {
-    Stmt s(c_, sql::kSelectBlocks);
-    std::vector<BlockRecord> out;
-    while (s.step()) out.push_back({s.integer(0), s.text(1), s.text(2), s.text(3), static_cast<int>(s.integer(4))});
-    return out;
+    s.bind(5, r.request_hash).bind(6, r.response).bind(7, r.created_ms).bind(8, expired_before_ms);
+    return s.changes() == 1 ? Insert::Ok : Insert::Conflict;
   }
   Insert insert_block(BlockRecord& r) override {
     Stmt s(c_, sql::kInsertBlock);
     s.bind(1, r.country).bind(2, r.type).bind(3, r.prefix).bind(4, int64_t{r.length});
-    s.step();
-    if (s.constraint_violated()) return Insert::Conflict;
+    if (s.insert() == Insert::Conflict) return Insert::Conflict;
     r.id = sqlite3_last_insert_rowid(c_.db());
     return Insert::Ok;
   }
-
-  bool take_hold(const std::string& number, Millis until_ms, const std::string& phone_number_id, Millis now_ms) override {
+  bool take_hold(const std::string& number, Millis until_ms, const std::string& phone_number_id, Millis now_ms,
+                 const std::string& taken_over) override {
     Stmt s(c_, sql::kTakeHold);
-    s.bind(1, number).bind(2, until_ms).bind(3, phone_number_id).bind(4, now_ms);
-    s.step();
-    return sqlite3_changes(c_.db()) == 1;
+    s.bind(1, number).bind(2, until_ms).bind(3, phone_number_id).bind(4, now_ms).bind(5, taken_over);
+    return s.changes() == 1;
   }
   void set_hold(const std::string& number, Millis until_ms) override {
     Stmt s(c_, sql::kSetHold);
     s.bind(1, number).bind(2, until_ms);
     s.step();
   }
-  std::vector<std::pair<std::string, Millis>> active_holds(Millis now_ms) override {
-    Stmt s(c_, sql::kActiveHolds);
-    s.bind(1, now_ms);
-    std::vector<std::pair<std::string, Millis>> out;
-    while (s.step()) out.emplace_back(s.text(0), s.integer(1));
-    return out;
-  }
-
-  static PhoneNumberRecord phone_row(const Stmt& s) {
-    PhoneNumberRecord r;
-    r.id = s.text(0);
-    r.account_id = s.text(1);
-    r.region = s.text(2);
-    r.number = s.text(3);
-    r.country = s.text(4);
-    r.type = s.text(5);
-    r.target_arn = s.text(6);
-    r.description = s.opt_text(7);
-    r.source_arn = s.opt_text(8);
-    r.workflow = s.text(9);
-    r.started_ms = s.integer(10);
-    r.settles_ms = s.integer(11);
-    r.failed_message = s.opt_text(12);
-    r.flow_arn = s.opt_text(13);
-    return r;
-  }
-  static void bind_phone(Stmt& s, const PhoneNumberRecord& r) {
-    s.bind(1, r.id).bind(2, r.account_id).bind(3, r.region).bind(4, r.number).bind(5, r.country).bind(6, r.type);
-    s.bind(7, r.target_arn).bind(8, r.description).bind(9, r.source_arn).bind(10, r.workflow).bind(11, r.started_ms);
-    s.bind(12, r.settles_ms).bind(13, r.failed_message).bind(14, r.flow_arn);
-  }
-  std::optional<PhoneNumberRecord> phone_number(const std::string& account_id, const std::string& id) override {
-    Stmt s(c_, sql::kSelectPhoneNumber);
-    s.bind(1, account_id).bind(2, id);
-    if (!s.step()) return std::nullopt;
-    return phone_row(s);
-  }
   void insert_phone_number(const PhoneNumberRecord& r) override {
     Stmt s(c_, sql::kInsertPhoneNumber);
     bind_phone(s, r);
     s.step();
-    if (s.constraint_violated()) fail(c_.db(), "insert phone number");
   }
   void update_phone_number(const PhoneNumberRecord& r) override {
     Stmt s(c_, sql::kUpdatePhoneNumber);
@@ -511,151 +629,87 @@ class SqliteTxn final : public Txn {
     s.bind(1, number).bind(2, now_ms);
     s.step();
   }
-  static std::optional<std::string> json_list(const std::vector<std::string>& items) {
-    if (items.empty()) return std::nullopt;
-    std::string out = "[";
-    for (const auto& i : items) {
-      out += out.size() > 1 ? ",\"" : "\"";
-      for (char c : i) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-      }
-      out += '"';
-    }
-    return out + "]";
-  }
-  std::vector<PhoneNumberRecord> phone_numbers(const PhoneNumberQuery& q) override {
-    Stmt s(c_, sql::kSelectPhoneNumbers);
-    s.bind(1, q.account_id).bind(2, q.region).bind(3, q.target_arn).bind(4, q.after_number);
-    // ':' sorts right after '9': [prefix, prefix + ":") is every number starting with prefix.
-    s.bind(5, q.prefix).bind(6, q.prefix + ":");
-    s.bind(7, json_list(q.countries)).bind(8, json_list(q.types)).bind(9, int64_t{q.claimed_only});
-    s.bind(10, q.now_ms).bind(11, int64_t{q.limit});
-    std::vector<PhoneNumberRecord> out;
-    while (s.step()) out.push_back(phone_row(s));
-    return out;
-  }
-  int64_t count_quota_numbers(const std::string& target_arn) override {
-    Stmt s(c_, sql::kCountQuotaNumbers);
-    s.bind(1, target_arn);
-    return s.step() ? s.integer(0) : 0;
-  }
-  std::vector<PhoneNumberRecord> target_numbers(const std::string& target_arn) override {
-    Stmt s(c_, sql::kTargetNumbers);
-    s.bind(1, target_arn);
-    std::vector<PhoneNumberRecord> out;
-    while (s.step()) out.push_back(phone_row(s));
-    return out;
-  }
-
   void insert_release(const Scope& sc, Millis released_ms, const std::string& number) override {
     Stmt s(c_, sql::kInsertRelease);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, released_ms).bind(4, number);
     s.step();
-  }
-  int64_t count_releases_since(const Scope& sc, Millis since_ms) override {
-    Stmt s(c_, sql::kCountReleases);
-    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, since_ms);
-    s.step();
-    return s.integer(0);
-  }
-  std::optional<Millis> oldest_release_since(const Scope& sc, Millis since_ms) override {
-    Stmt s(c_, sql::kCountReleases);
-    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, since_ms);
-    s.step();
-    if (s.integer(0) == 0) return std::nullopt;
-    return s.integer(1);
-  }
-
-  std::optional<ExternalNumber> external_number(const std::string& source_arn) override {
-    Stmt s(c_, sql::kSelectExternal);
-    s.bind(1, source_arn);
-    if (!s.step()) return std::nullopt;
-    return ExternalNumber{s.text(0), s.text(1), s.text(2), s.text(3)};
   }
   void put_external_number(const ExternalNumber& n) override {
     Stmt s(c_, sql::kUpsertExternal);
     s.bind(1, n.source_arn).bind(2, n.number).bind(3, n.country).bind(4, n.type);
     s.step();
   }
-  std::vector<ExternalNumber> external_numbers() override {
-    Stmt s(c_, sql::kSelectExternals);
-    std::vector<ExternalNumber> out;
-    while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3)});
-    return out;
-  }
-
-  static ContactFlowRecord flow_row(const Stmt& s) {
-    return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.opt_text(6), s.text(7), s.text(8), s.integer(9)};
-  }
-  std::optional<ContactFlowRecord> contact_flow(const Scope& sc, const std::string& instance_id, const std::string& id) override {
-    Stmt s(c_, sql::kSelectFlow);
-    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, id);
-    if (!s.step()) return std::nullopt;
-    return flow_row(s);
-  }
   Insert insert_contact_flow(const ContactFlowRecord& r) override {
     Stmt s(c_, sql::kInsertFlow);
     s.bind(1, r.account_id).bind(2, r.region).bind(3, r.instance_id).bind(4, r.id).bind(5, r.name).bind(6, r.type);
     s.bind(7, r.description).bind(8, r.content).bind(9, r.status).bind(10, r.modified_ms);
-    s.step();
-    return s.constraint_violated() ? Insert::Conflict : Insert::Ok;
-  }
-  std::vector<ContactFlowRecord> contact_flows(const Scope& sc, const std::string& instance_id,
-                                               const std::vector<std::string>& types, const std::string& after_id,
-                                               int limit) override {
-    Stmt s(c_, sql::kSelectFlows);
-    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, json_list(types)).bind(5, after_id);
-    s.bind(6, int64_t{limit});
-    std::vector<ContactFlowRecord> out;
-    while (s.step()) out.push_back(flow_row(s));
-    return out;
+    return s.insert();
   }
   bool delete_contact_flow(const Scope& sc, const std::string& instance_id, const std::string& id) override {
     Stmt s(c_, sql::kDeleteFlow);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, id);
-    s.step();
-    return sqlite3_changes(c_.db()) > 0;
+    return s.changes() > 0;
   }
   void delete_contact_flows(const Scope& sc, const std::string& instance_id) override {
     Stmt s(c_, sql::kDeleteFlows);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id);
     s.step();
   }
-  std::vector<PhoneNumberRecord> flow_associations(const std::string& account_id, const std::string& flow_arn_prefix,
-                                                   const std::string& after_id, int limit) override {
-    Stmt s(c_, sql::kFlowAssociations);
-    s.bind(1, account_id).bind(2, flow_arn_prefix).bind(3, after_id).bind(4, int64_t{limit});
-    std::vector<PhoneNumberRecord> out;
-    while (s.step()) out.push_back(phone_row(s));
-    return out;
-  }
   void clear_flow(const std::string& flow_arn) override {
     Stmt s(c_, sql::kClearFlow);
     s.bind(1, flow_arn);
     s.step();
-  }
-
-  std::optional<std::string> setting(const std::string& key) override {
-    Stmt s(c_, sql::kSelectSetting);
-    s.bind(1, key);
-    if (!s.step()) return std::nullopt;
-    return s.text(0);
   }
   void put_setting(const std::string& key, const std::string& value) override {
     Stmt s(c_, sql::kUpsertSetting);
     s.bind(1, key).bind(2, value);
     s.step();
   }
+  Insert insert_setting(const std::string& key, const std::string& value) override {
+    Stmt s(c_, sql::kInsertSetting);
+    s.bind(1, key).bind(2, value);
+    return s.insert();
+  }
+  void put_fault_rule(const FaultRuleRecord& r) override {
+    Stmt s(c_, sql::kUpsertFaultRule);
+    s.bind(1, r.id).bind(2, r.definition).bind(3, r.times_left);
+    s.step();
+  }
+  bool delete_fault_rule(const std::string& id) override {
+    Stmt s(c_, sql::kDeleteFaultRule);
+    s.bind(1, id);
+    return s.changes() > 0;
+  }
+  void delete_fault_rules() override {
+    Stmt s(c_, sql::kDeleteFaultRules);
+    s.step();
+  }
+  bool consume_fault_rule(const std::string& id) override {
+    Stmt s(c_, sql::kConsumeFaultRule);
+    s.bind(1, id);
+    return s.changes() == 1;
+  }
+  void delete_everything() override {
+    std::vector<std::string> tables;
+    {
+      Stmt s(c_, sql::kListTables);
+      while (s.step()) tables.push_back(s.text(0));
+    }
+    for (const auto& name : tables) c_.exec(("DELETE FROM \"" + name + "\"").c_str());
+  }
+  void publish(const Change& c) override { published_.push_back(c); }
 
  private:
   Connection& c_;
+  std::vector<Change> published_;
 };
 
 uint64_t next_store_id() {
   static std::atomic<uint64_t> next{1};
   return next.fetch_add(1);
 }
+
+constexpr int kMaxAttempts = 16;  // runs of one transaction that keeps throwing Retry
 
 class SqliteStore final : public Store {
  public:
@@ -682,35 +736,31 @@ class SqliteStore final : public Store {
     writer_.join();
   }
 
-  void write(const std::function<void(Txn&)>& fn) override {
-    if (tls_job && tls_job->store == this) {
-      // A write made by submitted work joins the work's transaction.
-      run_nested(fn);
-      return;
-    }
+  void write(const std::function<void(WriteTxn&)>& fn) override {
+    if (std::this_thread::get_id() == writer_.get_id())
+      throw std::logic_error("Store::write called from inside a write transaction");
     std::promise<void> result;
     auto done = result.get_future();
-    enqueue(std::make_unique<Job>(Job{this, [&fn](Txn& t) { fn(t); },
-                                      [&result](std::exception_ptr e) {
-                                        if (e)
-                                          result.set_exception(e);
-                                        else
-                                          result.set_value();
-                                      },
-                                      {}, nullptr}));
+    submit([&fn](WriteTxn& t) { fn(t); },
+           [&result](std::exception_ptr e) {
+             if (e)
+               result.set_exception(e);
+             else
+               result.set_value();
+           });
     done.get();  // rethrows the transaction's exception
   }
 
-  void submit(std::function<void()> work, std::function<void(std::exception_ptr)> done) override {
-    enqueue(std::make_unique<Job>(Job{this, [work = std::move(work)](Txn&) { work(); }, std::move(done), {}, nullptr}));
+  void submit(std::function<void(WriteTxn&)> fn, std::function<void(std::exception_ptr)> done) override {
+    {
+      std::lock_guard lk(mu_);
+      if (stopping_) throw StoreFailure("store is shutting down");
+      queue_.push_back(Job{std::move(fn), std::move(done), {}});
+    }
+    cv_.notify_one();
   }
 
-  void after_commit(std::function<void()> fn) override {
-    if (!tls_job || tls_job->store != this) throw std::logic_error("after_commit outside a write");
-    tls_job->after_commit.push_back(std::move(fn));
-  }
-
-  void read(const std::function<void(Txn&)>& fn) override {
+  void read(const std::function<void(ReadTxn&)>& fn) override {
     Connection* conn = reader();
     conn->run(sql::kBegin);
     try {
@@ -723,54 +773,16 @@ class SqliteStore final : public Store {
     conn->run(sql::kCommit);
   }
 
-  void reset() override {
-    write([](Txn& t) {
-      auto& c = static_cast<SqliteTxn&>(t).connection();
-      std::vector<std::string> tables;
-      {
-        Stmt s(c, sql::kListTables);
-        while (s.step()) tables.push_back(s.text(0));
-      }
-      for (const auto& name : tables) c.exec(("DELETE FROM \"" + name + "\"").c_str());
-    });
-  }
-
+  void set_change_listener(ChangeListener listener) override { listener_ = std::move(listener); }
   const char* backend() const override { return "sqlite"; }
   bool local_reads() const override { return true; }
 
  private:
   struct Job {
-    const SqliteStore* store;
-    std::function<void(Txn&)> fn;
+    std::function<void(WriteTxn&)> fn;
     std::function<void(std::exception_ptr)> done;
-    std::vector<std::function<void()>> after_commit;
-    SqliteTxn* txn;  // while running
+    std::vector<Change> published;
   };
-  static thread_local Job* tls_job;
-
-  void enqueue(std::unique_ptr<Job> job) {
-    {
-      std::lock_guard lk(mu_);
-      if (stopping_) throw StoreFailure("store is shutting down");
-      queue_.push_back(std::move(job));
-    }
-    cv_.notify_one();
-  }
-
-  void run_nested(const std::function<void(Txn&)>& fn) {
-    Connection& c = *writer_conn_;
-    const size_t pending = tls_job->after_commit.size();
-    c.run(sql::kNestedSavepoint);
-    try {
-      fn(*tls_job->txn);
-      c.run(sql::kNestedRelease);
-    } catch (...) {
-      c.run(sql::kNestedRollback);
-      c.run(sql::kNestedRelease);
-      tls_job->after_commit.resize(pending);
-      throw;
-    }
-  }
 
   void migrate() {
     Connection& c = *writer_conn_;
@@ -807,10 +819,33 @@ class SqliteStore final : public Store {
     return conn.get();
   }
 
+  // Runs one job in its own savepoint, again after Retry; its outcome (nullptr: it succeeded).
+  std::exception_ptr run_job(Connection& c, Job& job) {
+    for (int attempt = 1;; ++attempt) {
+      c.run(sql::kSavepoint);
+      SqliteTxn txn(c);
+      try {
+        job.fn(txn);
+        c.run(sql::kRelease);
+        job.published = std::move(txn.published());
+        return nullptr;
+      } catch (const Retry&) {
+        c.run(sql::kRollbackToSavepoint);
+        c.run(sql::kRelease);
+        if (attempt == kMaxAttempts) return std::make_exception_ptr(StoreFailure("transaction kept conflicting"));
+      } catch (...) {
+        c.run(sql::kRollbackToSavepoint);
+        c.run(sql::kRelease);
+        return std::current_exception();
+      }
+    }
+  }
+
   void writer_loop() {
     Connection& c = *writer_conn_;
-    std::vector<std::unique_ptr<Job>> batch;
+    std::vector<Job> batch;
     std::vector<std::exception_ptr> outcomes;
+    std::vector<Change> changes;
     for (;;) {
       {
         std::unique_lock lk(mu_);
@@ -826,61 +861,56 @@ class SqliteStore final : public Store {
       const auto started = std::chrono::steady_clock::now();
       try {
         c.run(sql::kBeginImmediate);
-        for (size_t i = 0; i < batch.size(); ++i) {
-          Job& job = *batch[i];
-          c.run(sql::kSavepoint);
-          SqliteTxn txn(c);
-          job.txn = &txn;
-          tls_job = &job;
-          try {
-            job.fn(txn);
-            c.run(sql::kRelease);
-          } catch (...) {
-            outcomes[i] = std::current_exception();
-            job.after_commit.clear();
-            c.run(sql::kRollbackToSavepoint);
-            c.run(sql::kRelease);
-          }
-          tls_job = nullptr;
-          job.txn = nullptr;
-        }
+        for (size_t i = 0; i < batch.size(); ++i) outcomes[i] = run_job(c, batch[i]);
         c.run(sql::kCommit);
         if (on_commit_)
           on_commit_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), batch.size());
       } catch (...) {
-        tls_job = nullptr;
         commit_error = std::current_exception();
         try {
           c.exec(sql::kRollback);
         } catch (...) {
         }
       }
+      if (!commit_error && listener_) {
+        changes.clear();
+        for (size_t i = 0; i < batch.size(); ++i)
+          if (!outcomes[i]) changes.insert(changes.end(), batch[i].published.begin(), batch[i].published.end());
+        if (!changes.empty()) notify(changes);
+      }
       for (size_t i = 0; i < batch.size(); ++i) {
-        Job& job = *batch[i];
-        std::exception_ptr outcome = commit_error ? commit_error : outcomes[i];
-        if (!outcome)
-          for (auto& fn : job.after_commit) fn();
-        job.done(outcome);
+        try {
+          batch[i].done(commit_error ? commit_error : outcomes[i]);
+        } catch (...) {
+          // `done` must not throw; one that does cannot stop the writer.
+        }
       }
       batch.clear();
     }
   }
 
+  void notify(const std::vector<Change>& changes) {
+    try {
+      listener_(changes);
+    } catch (...) {
+      // The listener keeps caches; a failure there must not undo a durable commit's answer.
+    }
+  }
+
   size_t max_batch_;
   CommitObserver on_commit_;
+  ChangeListener listener_;
   std::string uri_;
   std::unique_ptr<Connection> writer_conn_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::unique_ptr<Job>> queue_;
+  std::deque<Job> queue_;
   bool stopping_ = false;
   std::thread writer_;
   const uint64_t id_ = next_store_id();
 };
 
 }  // namespace
-
-thread_local SqliteStore::Job* SqliteStore::tls_job = nullptr;
 
 std::unique_ptr<Store> open_sqlite(const SqliteOptions& options) { return std::make_unique<SqliteStore>(options); }
 

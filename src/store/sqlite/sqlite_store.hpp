@@ -1,0 +1,32 @@
+#pragma once
+// The embedded SQLite backend: WAL, one writer thread with group commit, per-thread read connections.
+#include <memory>
+#include <string>
+
+#include "store/store.hpp"
+
+namespace cl::store {
+
+struct SqliteOptions {
+  std::string data_dir;  // ignored when in_memory
+  bool in_memory = false;
+  size_t max_batch = 512;  // group commit: at most this many transactions per commit
+  CommitObserver on_commit;
+
+  static SqliteOptions memory() {
+    SqliteOptions o;
+    o.in_memory = true;
+    return o;
+  }
+  static SqliteOptions on_disk(std::string dir) {
+    SqliteOptions o;
+    o.data_dir = std::move(dir);
+    return o;
+  }
+};
+
+// Opens (creating and migrating as needed) the store; throws StoreFailure naming the file, the
+// cause and what to do when that fails.
+std::unique_ptr<Store> open_sqlite(const SqliteOptions& options);
+
+}  // namespace cl::store
