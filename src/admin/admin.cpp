@@ -147,6 +147,16 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
     v.set("now", static_cast<double>(clock_.now_ms()) / 1000.0);
     return json(200, v);
   }
+  if (path == "snapshot" && (m == "GET" || m == "PUT")) {
+    if (m == "PUT") {
+      if (!parse_body(req, body, bad)) return bad;
+      service_.import_snapshot(body);
+      Value v = Value::map();
+      v.set("status", "imported");
+      return json(200, v);
+    }
+    return json(200, service_.export_snapshot());
+  }
   if (path == "reset" && m == "POST") {
     service_.reset();
     Value v = Value::map();

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 #include "admin/admin.hpp"
@@ -13,6 +15,7 @@
 #include "common/crypto.hpp"
 #include "common/ids.hpp"
 #include "common/metrics.hpp"
+#include "common/value_json.hpp"
 #include "common/worker_pool.hpp"
 #include "app/throttle.hpp"
 #include "connect/service.hpp"
@@ -56,6 +59,7 @@ struct ServeOptions {
   unsigned threads = 2;
   unsigned workers = 64;
   std::string log_level = "info";
+  std::string seed;
 };
 
 int serve(const ServeOptions& o) {
@@ -82,6 +86,20 @@ int serve(const ServeOptions& o) {
   cl::connect::Service service(*store, plan, inventory, clock, ids, service_config,
                                [&clock](cl::Millis offset) { clock.set_offset_ms(offset); });
   service.start(plan.default_blocks(model.shape("PhoneNumberCountryCode")->enum_values));
+  if (!o.seed.empty()) {
+    // A pipeline starts from a known state: the snapshot replaces whatever the store holds.
+    std::ifstream in(o.seed, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    cl::Value snapshot;
+    std::string why;
+    if (!in || !cl::from_json(text, snapshot, &why))
+      throw std::runtime_error("--seed " + o.seed + ": not a JSON snapshot" + (why.empty() ? "" : ": " + why));
+    try {
+      service.import_snapshot(snapshot, [&o](const std::string& what) { std::printf("seed %s: %s\n", o.seed.c_str(), what.c_str()); });
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error("--seed " + o.seed + ": " + e.what());
+    }
+  }
 
   cl::admin::AdminConfig admin_config{CL_VERSION, o.admin_token, !o.admin_token.empty() || is_loopback(o.host),
                                       store->backend()};
@@ -143,6 +161,8 @@ int main(int argc, char** argv) {
   s->add_option("--admin-token", o.admin_token, "Require 'Authorization: Bearer <token>' on the admin API");
   s->add_option("--threads", o.threads, "I/O threads")->check(CLI::Range(1u, 256u))->capture_default_str();
   s->add_option("--workers", o.workers, "Worker threads for admin calls and reads that may wait")->check(CLI::Range(1u, 1024u))->capture_default_str();
+  s->add_option("--seed", o.seed, "Start from this state snapshot (from `connect-local admin export`), replacing the store's")
+      ->check(CLI::ExistingFile);
   s->add_option("--log-level", o.log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {

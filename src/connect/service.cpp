@@ -12,6 +12,35 @@ namespace {
 constexpr Millis kIdempotencyWindowMs = 24LL * 3600 * 1000;
 constexpr const char* kPageTokenKey = "page_token_key";
 constexpr const char* kClockOffsetKey = "clock_offset_ms";
+constexpr const char* kSnapshotFormat = "connect-local-snapshot";
+constexpr int64_t kSnapshotVersion = 1;
+
+// Snapshots never carry the page-token key: it is the deployment's secret.
+bool is_secret_row(const store::TableSnapshot& t, const std::vector<Value>& row) {
+  return t.name == "settings" && !row.empty() && row[0] == Value(kPageTokenKey);
+}
+
+store::TableSnapshot table_of(const std::string& name, const Value& v) {
+  const Value* columns = v.find("columns");
+  const Value* rows = v.find("rows");
+  if (!v.is_map() || !columns || !columns->is_list() || !rows || !rows->is_list())
+    throw std::invalid_argument("table " + name + " needs a list of columns and a list of rows");
+  store::TableSnapshot t{name, {}, {}};
+  for (const auto& c : columns->as_list()) {
+    if (!c.is_string()) throw std::invalid_argument("table " + name + ": column names must be strings");
+    t.columns.push_back(c.as_string());
+  }
+  t.rows.reserve(rows->as_list().size());
+  for (const auto& r : rows->as_list()) {
+    if (!r.is_list() || r.as_list().size() != t.columns.size())
+      throw std::invalid_argument("table " + name + ": every row needs one value per column");
+    for (const auto& x : r.as_list())
+      if (!x.is_null() && !x.is_string() && x.kind() != Value::Kind::Int)
+        throw std::invalid_argument("table " + name + ": values must be strings, integers or null");
+    if (!is_secret_row(t, r.as_list())) t.rows.push_back(r.as_list());
+  }
+  return t;
+}
 
 std::string new_token_key() {
   unsigned char b[32];
@@ -374,6 +403,63 @@ void Service::reset() {
     }
   });
   store_.read([&](store::ReadTxn& t) { refresh(t); });
+}
+
+Value Service::export_snapshot() {
+  Value out = Value::map();
+  out.set("format", kSnapshotFormat);
+  out.set("version", kSnapshotVersion);
+  out.set("backend", store_.backend());
+  out.set("exported_at", static_cast<double>(wall_clock_ms()) / 1000.0);
+  Value tables = Value::map();
+  store_.read([&](store::ReadTxn& t) {
+    for (auto& table : t.dump_tables()) {
+      Value columns = Value::list();
+      for (auto& c : table.columns) columns.push_back(std::move(c));
+      Value rows = Value::list();
+      rows.as_list().reserve(table.rows.size());
+      for (auto& r : table.rows)
+        if (!is_secret_row(table, r)) rows.push_back(Value(std::move(r)));
+      Value v = Value::map();
+      v.set("columns", std::move(columns));
+      v.set("rows", std::move(rows));
+      tables.set(table.name, std::move(v));
+    }
+  });
+  out.set("tables", std::move(tables));
+  return out;
+}
+
+void Service::import_snapshot(const Value& snapshot, const std::function<void(const std::string&)>& progress) {
+  if (!snapshot.is_map() || snapshot.string_or("format", "") != kSnapshotFormat)
+    throw std::invalid_argument("this is not a connect-local snapshot (no \"format\": \"connect-local-snapshot\")");
+  const auto version = snapshot.opt_int("version");
+  if (!version || *version != kSnapshotVersion)
+    throw std::invalid_argument("snapshot version " + (version ? std::to_string(*version) : std::string("(none)")) +
+                                " is not supported: this server reads version " + std::to_string(kSnapshotVersion));
+  const std::string backend = snapshot.string_or("backend", "");
+  if (backend != store_.backend())
+    throw std::invalid_argument("a snapshot of a " + (backend.empty() ? std::string("unknown") : backend) +
+                                " store cannot be imported into a " + store_.backend() + " store");
+  const Value* tables_value = snapshot.find("tables");
+  if (!tables_value || !tables_value->is_map()) throw std::invalid_argument("the snapshot has no tables");
+  std::vector<store::TableSnapshot> tables;
+  size_t rows = 0;
+  for (const auto& [name, v] : tables_value->as_map()) {
+    tables.push_back(table_of(name, v));
+    rows += tables.back().rows.size();
+  }
+  if (progress) progress("importing " + std::to_string(tables.size()) + " tables, " + std::to_string(rows) + " rows");
+  store_.write([&](store::WriteTxn& t) {
+    const auto token_key = t.setting(kPageTokenKey);  // the deployment's own, never the snapshot's
+    t.delete_everything();
+    t.load_tables(tables);
+    t.insert_setting(kPageTokenKey, token_key ? *token_key : new_token_key());
+    t.publish({store::Change::Kind::Reset, {}, 0, 0});
+    t.publish({store::Change::Kind::Clock, {}, 0, stored_clock_offset(t)});
+  });
+  store_.read([&](store::ReadTxn& t) { refresh(t); });
+  if (progress) progress("imported " + std::to_string(rows) + " rows");
 }
 
 // ---- shared pieces ----------------------------------------------------------------------------

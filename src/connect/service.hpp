@@ -80,6 +80,12 @@ class Service {
   Millis advance_clock(Millis ms);
   // Admin reset: wipes the store and every node's caches, then seeds the default inventory again.
   void reset();
+  // Admin: a versioned snapshot of every table (but the page-token key, a secret of the
+  // deployment), and replacing all state with one. import_snapshot throws std::invalid_argument for
+  // a file that is not a snapshot, of another version, backend or schema, or corrupt; it then
+  // changes nothing. `progress` hears what is being loaded.
+  Value export_snapshot();
+  void import_snapshot(const Value& snapshot, const std::function<void(const std::string&)>& progress = {});
   // The page-token key every node shares (created by the first node to start).
   const PageTokens& page_tokens() const { return *tokens_; }
 

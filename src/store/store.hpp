@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "common/clock.hpp"
+#include "common/value.hpp"
 
 namespace cl::store {
 
@@ -160,6 +161,15 @@ struct Change {
   int64_t value = 0;      // Block: the block id; Clock: the new offset in ms
 };
 
+// One table of a snapshot (admin export/import): its columns and rows; each value is a string, an
+// integer or null. schema_migrations is part of a snapshot, so a snapshot loads only into the schema
+// it was taken from.
+struct TableSnapshot {
+  std::string name;
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+};
+
 class ReadTxn {
  public:
   virtual ~ReadTxn() = default;
@@ -229,6 +239,9 @@ class ReadTxn {
 
   // Fault rules, by id.
   virtual std::vector<FaultRuleRecord> fault_rules() = 0;
+
+  // Every table, for a snapshot.
+  virtual std::vector<TableSnapshot> dump_tables() = 0;
 };
 
 class WriteTxn : public ReadTxn {
@@ -303,6 +316,9 @@ class WriteTxn : public ReadTxn {
 
   // Deletes every row of every table (admin reset).
   virtual void delete_everything() = 0;
+  // Loads a snapshot into empty tables (after delete_everything). Throws std::invalid_argument naming
+  // what does not fit: another schema version, an unknown table or column, a value of the wrong kind.
+  virtual void load_tables(const std::vector<TableSnapshot>& tables) = 0;
 
   // Tells every node, once this transaction commits, what it changed (see Change).
   virtual void publish(const Change& c) = 0;

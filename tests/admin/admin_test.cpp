@@ -157,6 +157,45 @@ TEST_F(AdminTest, TokenAndLoopbackGuards) {
   EXPECT_EQ(call("GET", "/_connect-local/nope").first, 404u);
 }
 
+TEST_F(AdminTest, ASnapshotRoundTripsEveryTableAndABadOneChangesNothing) {
+  call("POST", "/_connect-local/inventory", R"({"blocks":[{"country":"US","type":"TOLL_FREE","prefix":"+1888555","length":12}]})");
+  call("PUT", "/_connect-local/quotas", R"({"account_id":"111111111111","region":"eu-west-2","instances":7})");
+  call("POST", "/_connect-local/faults", R"({"operation":"ClaimPhoneNumber","error_code":"InternalServiceException","times":3})");
+  call("POST", "/_connect-local/clock", R"({"advance_seconds": 3600})");
+  auto [status, snapshot] = call("GET", "/_connect-local/snapshot");
+  ASSERT_EQ(status, 200u);
+  EXPECT_EQ(snapshot.string_or("format", ""), "connect-local-snapshot");
+  EXPECT_EQ(snapshot.opt_int("version"), 1);
+  // The deployment's page-token key is never exported.
+  EXPECT_EQ(to_json(snapshot).find("page_token_key"), std::string::npos);
+  const std::string text = to_json(snapshot);
+
+  EXPECT_EQ(call("POST", "/_connect-local/reset").first, 200u);
+  EXPECT_EQ(call("GET", "/_connect-local/inventory").second.find("blocks")->as_list().size(), 1u);
+  EXPECT_EQ(clock.offset_ms(), 0);
+
+  // Refused with a reason, and nothing changes.
+  for (const std::string& bad : {std::string(R"({"format":"other"})"), std::string(R"({"format":"connect-local-snapshot","version":99})"),
+                                std::string(R"({"format":"connect-local-snapshot","version":1,"backend":"postgres","tables":{}})"),
+                                std::string(R"({"format":"connect-local-snapshot","version":1,"backend":"sqlite","tables":{"nope":{"columns":["a"],"rows":[]}}})"),
+                                std::string(R"({"format":"connect-local-snapshot","version":1,"backend":"sqlite","tables":{"blocks":{"columns":["id"],"rows":[[1,2]]}}})")}) {
+    auto [code, v] = call("PUT", "/_connect-local/snapshot", bad);
+    EXPECT_EQ(code, 400u) << bad;
+    EXPECT_FALSE(v.string_or("error", "").empty()) << bad;
+  }
+  EXPECT_EQ(call("GET", "/_connect-local/inventory").second.find("blocks")->as_list().size(), 1u);
+
+  EXPECT_EQ(call("PUT", "/_connect-local/snapshot", text).first, 200u);
+  EXPECT_EQ(call("GET", "/_connect-local/inventory").second.find("blocks")->as_list().size(), 2u);
+  EXPECT_EQ(call("GET", "/_connect-local/quotas?account_id=111111111111&region=eu-west-2").second.opt_int("instances"), 7);
+  ASSERT_EQ(service.fault_rules().size(), 1u);
+  EXPECT_EQ(service.fault_rules()[0].times, 3);
+  EXPECT_GE(clock.offset_ms(), 3600000);
+  // Exporting again gives the same tables.
+  Value again = call("GET", "/_connect-local/snapshot").second;
+  EXPECT_EQ(*again.find("tables"), *snapshot.find("tables"));
+}
+
 TEST_F(AdminTest, MetricsAreServed) {
   metrics.record_request("ClaimPhoneNumber", "OK", 0.001);
   http::Response resp = admin.handle(request("GET", "/metrics"));

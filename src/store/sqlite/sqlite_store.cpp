@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -38,6 +39,7 @@ constexpr const char* kRollbackToSavepoint = "ROLLBACK TO txn";
 constexpr const char* kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)";
 constexpr const char* kMigrationApplied = "SELECT 1 FROM schema_migrations WHERE name = ?1";
+constexpr const char* kMigrationNames = "SELECT name FROM schema_migrations ORDER BY name";
 constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (name, applied_ms) VALUES (?1, ?2)";
 
 #define CL_INSTANCE_COLUMNS                                                                                \
@@ -175,6 +177,9 @@ constexpr const char* kUpsertSetting =
 constexpr const char* kInsertSetting = "INSERT INTO settings (key, value) VALUES (?1, ?2)";
 constexpr const char* kListTables =
     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'";
+constexpr const char* kListAllTables =
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+constexpr const char* kTableColumns = "SELECT name FROM pragma_table_info(?1) ORDER BY cid";
 }  // namespace sql
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
@@ -310,6 +315,11 @@ class Stmt {
   int64_t integer(int col) const { return sqlite3_column_int64(st_, col); }
   std::optional<int64_t> opt_integer(int col) const {
     if (sqlite3_column_type(st_, col) == SQLITE_NULL) return std::nullopt;
+    return integer(col);
+  }
+  // The value when the column holds an integer (not text, real or null).
+  std::optional<int64_t> opt_integer_exact(int col) const {
+    if (sqlite3_column_type(st_, col) != SQLITE_INTEGER) return std::nullopt;
     return integer(col);
   }
 
@@ -742,9 +752,103 @@ class SqliteTxn final : public WriteTxn {
   }
   void publish(const Change& c) override { published_.push_back(c); }
 
+  // target_usage is rebuilt by its triggers as phone_numbers load: never part of a snapshot.
+  static bool derived(const std::string& table) { return table == "target_usage"; }
+
+  std::vector<TableSnapshot> dump_tables() override {
+    std::vector<TableSnapshot> out;
+    for (const auto& name : table_names(sql::kListAllTables)) {
+      if (derived(name)) continue;
+      TableSnapshot t{name, columns_of(name), {}};
+      // Identifiers come from sqlite_master, never from a request.
+      Stmt s(c_, statement_text("SELECT * FROM \"" + name + "\""));
+      while (s.step()) {
+        std::vector<Value> row;
+        row.reserve(t.columns.size());
+        for (int i = 0; i < static_cast<int>(t.columns.size()); ++i) {
+          if (auto v = s.opt_integer_exact(i))
+            row.emplace_back(*v);
+          else if (auto text = s.opt_text(i))
+            row.emplace_back(std::move(*text));
+          else
+            row.emplace_back(nullptr);
+        }
+        t.rows.push_back(std::move(row));
+      }
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+  void load_tables(const std::vector<TableSnapshot>& tables) override {
+    const auto known = table_names(sql::kListAllTables);
+    for (const auto& t : tables) {
+      if (std::find(known.begin(), known.end(), t.name) == known.end() || derived(t.name))
+        throw std::invalid_argument("the snapshot has a table this version does not know: " + t.name);
+      if (t.columns != columns_of(t.name))
+        throw std::invalid_argument("the snapshot's table " + t.name + " has other columns than this version's");
+    }
+    for (const auto& t : tables) {
+      if (t.name == "schema_migrations") {
+        // The snapshot must come from the same schema: compare, never load.
+        std::vector<std::vector<Value>> ours;
+        Stmt s(c_, sql::kMigrationNames);
+        while (s.step()) ours.push_back({Value(s.text(0))});
+        std::vector<std::vector<Value>> theirs;
+        for (const auto& row : t.rows)
+          if (!row.empty()) theirs.push_back({row[0]});
+        if (theirs != ours) throw std::invalid_argument("the snapshot was taken from another schema version");
+        continue;
+      }
+      std::string text = "INSERT INTO \"" + t.name + "\" VALUES (";
+      for (size_t i = 0; i < t.columns.size(); ++i) text += i ? ",?" : "?";
+      text += ")";
+      sqlite3_stmt* st = nullptr;
+      if (sqlite3_prepare_v2(c_.db(), text.c_str(), -1, &st, nullptr) != SQLITE_OK) fail(c_.db(), "prepare " + text);
+      std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(st, sqlite3_finalize);
+      for (const auto& row : t.rows) {
+        if (row.size() != t.columns.size()) throw std::invalid_argument("a row of " + t.name + " has the wrong number of values");
+        sqlite3_reset(st);
+        for (size_t i = 0; i < row.size(); ++i) {
+          const int at = static_cast<int>(i) + 1;
+          switch (row[i].kind()) {
+            case Value::Kind::Null: sqlite3_bind_null(st, at); break;
+            case Value::Kind::Int: sqlite3_bind_int64(st, at, row[i].as_int()); break;
+            case Value::Kind::String:
+              sqlite3_bind_text(st, at, row[i].as_string().data(), static_cast<int>(row[i].as_string().size()),
+                                SQLITE_TRANSIENT);
+              break;
+            default: throw std::invalid_argument("a value of " + t.name + " is neither a string, an integer nor null");
+          }
+        }
+        if (sqlite3_step(st) != SQLITE_DONE)
+          throw std::invalid_argument("a row of " + t.name + " does not fit: " + sqlite3_errmsg(c_.db()));
+      }
+    }
+  }
+
  private:
+  std::vector<std::string> table_names(const char* query) {
+    Stmt s(c_, query);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+  std::vector<std::string> columns_of(const std::string& table) {
+    Stmt s(c_, sql::kTableColumns);
+    s.bind(1, table);
+    std::vector<std::string> out;
+    while (s.step()) out.push_back(s.text(0));
+    return out;
+  }
+  // Statements built from table names live as long as the connection's cache: keep their text.
+  const char* statement_text(std::string text) {
+    return dynamic_texts_.insert(std::move(text)).first->c_str();
+  }
+
   Connection& c_;
   std::vector<Change> published_;
+  static inline thread_local std::set<std::string> dynamic_texts_;
 };
 
 uint64_t next_store_id() {

@@ -3,7 +3,8 @@
 // admin API and builds ConnectClients with retries off (maxAttempts: 1).
 // The binary is $CL_BINARY (set by ctest), else <repo>/build/connect-local.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,12 @@ export const serviceRoleRe = (account) =>
     `^arn:aws:iam::${account}:role/aws-service-role/connect\\.amazonaws\\.com/AWSServiceRoleForAmazonConnect_[A-Za-z0-9]{20}$`,
   );
 
+// With CL_E2E_POSTGRES_DSN set (scripts/with-postgres), every server runs on a PostgreSQL database
+// of its own, so suites running in parallel never share state.
+const POSTGRES_DSN = process.env.CL_E2E_POSTGRES_DSN || '';
+const psql = (sql) =>
+  execFileSync('psql', [POSTGRES_DSN, '-v', 'ON_ERROR_STOP=1', '-q', '-c', sql], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30000 });
+
 export class Server {
   // extraArgs: more `serve` flags, e.g. ['--throttle', 'aws'].
   constructor({ credentials = null, auth = 'verify', transientDelay = '60s', extraArgs = [] } = {}) {
@@ -49,7 +56,13 @@ export class Server {
       throw new Error(`connect-local binary not found at ${BINARY}: build it or set CL_BINARY`);
     }
     this.tmp = mkdtempSync(path.join(tmpdir(), 'cl-e2e-js-'));
-    const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--in-memory', '--auth', this.auth,
+    let store = ['--in-memory'];
+    if (POSTGRES_DSN) {
+      this.database = `cl_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+      psql(`CREATE DATABASE "${this.database}"`);
+      store = ['--postgres', `${POSTGRES_DSN} dbname=${this.database}`];
+    }
+    const args = ['serve', '--host', '127.0.0.1', '--port', '0', ...store, '--auth', this.auth,
       '--transient-delay', this.transientDelay];
     if (this.credentials) {
       const file = path.join(this.tmp, 'credentials.json');
@@ -88,6 +101,14 @@ export class Server {
       clearTimeout(timer);
     }
     if (this.tmp) rmSync(this.tmp, { recursive: true, force: true });
+    if (this.database) {
+      try {
+        psql(`DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`);
+      } catch {
+        // the cluster goes with its temporary directory anyway
+      }
+      this.database = undefined;
+    }
   }
 
   async admin(method, route, body) {

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import sys
 import subprocess
 import tempfile
 import threading
@@ -24,6 +25,9 @@ import urllib.request
 import boto3
 import botocore
 from botocore.config import Config
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # helpers beside this file (the CLI suite loads it by path)
+import postgres_db  # noqa: E402
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 BINARY = os.environ.get("CL_BINARY") or os.path.join(REPO_ROOT, "build", "connect-local")
@@ -64,10 +68,16 @@ def write_credentials(directory, credentials):
 class Server:
     """One connect-local process. Use start()/stop() or as a context manager."""
 
-    def __init__(self, credentials=None, auth="verify", transient_delay="60s", extra_args=(), data_dir=None):
-        """data_dir: a SQLite data directory (kept across restarts) instead of --in-memory."""
+    def __init__(self, credentials=None, auth="verify", transient_delay="60s", extra_args=(), data_dir=None,
+                 database=None):
+        """data_dir: a SQLite data directory (kept across restarts) instead of --in-memory.
+
+        With CL_E2E_POSTGRES_DSN set and no data_dir, the server runs on PostgreSQL: on `database` when
+        given (nodes of one deployment share it; the caller owns it), else on a database of its own."""
         self.credentials = credentials
         self.data_dir = data_dir
+        self.database = database
+        self._own_database = None
         self.auth = auth
         self.transient_delay = transient_delay
         self.extra_args = list(extra_args)
@@ -88,7 +98,14 @@ class Server:
                 f"connect-local binary not found at {BINARY}: build it "
                 "(cmake --preset release && cmake --build build --target connect-local) or set CL_BINARY")
         self.tmp = tempfile.TemporaryDirectory(prefix="cl-e2e-")
-        store = ["--data-dir", self.data_dir] if self.data_dir else ["--in-memory"]
+        if self.data_dir:
+            store = ["--data-dir", self.data_dir]
+        elif postgres_db.enabled():
+            if self.database is None and self._own_database is None:
+                self._own_database = postgres_db.create_database()
+            store = ["--postgres", postgres_db.dsn_for(self.database or self._own_database)]
+        else:
+            store = ["--in-memory"]
         args = [BINARY, "serve", "--host", "127.0.0.1", "--port", "0", *store,
                 "--auth", self.auth, "--transient-delay", self.transient_delay]
         if self.credentials is not None:
@@ -150,7 +167,16 @@ class Server:
         if self.tmp is not None:
             self.tmp.cleanup()
             self.tmp = None
+        if self._own_database is not None:
+            postgres_db.drop_database(self._own_database)
+            self._own_database = None
         self.proc = None
+
+    def kill(self):
+        """SIGKILL, as a crash: nothing is flushed or closed. The store (data_dir, database) stays."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
 
     def __enter__(self):
         return self.start()

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Shared deployments: durable ClaimPhoneNumber through nginx (as a user deploys it) in front of 1, 2
+# and 3 connect-local nodes on one PostgreSQL, beside one SQLite node, in one run; then
+# DescribePhoneNumber and SearchAvailablePhoneNumbers on PostgreSQL beside SQLite (the difference in
+# search latency is what cross-node search consistency costs: a catch-up read of the change log).
+# Usage: bench/postgres.sh [seconds=10] [connections=64]  (runs itself through scripts/with-postgres)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${CL_TEST_POSTGRES_DSN:-}" ]; then exec scripts/with-postgres "$0" "$@"; fi
+seconds="${1:-10}"
+connections="${2:-64}"
+. bench/lib.sh
+
+pids=()
+cleanup_nodes() { kill "${pids[@]}" 2>/dev/null || true; wait "${pids[@]}" 2>/dev/null || true; pids=(); }
+trap 'cleanup_nodes; cleanup' EXIT
+
+psql_admin() { psql "$CL_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -q -c "$1"; }
+
+start_node() {  # store-args... -> prints the port
+  local port
+  port=$(free_port)
+  "$bin" serve --port "$port" --transient-delay 0 --log-level warn "$@" >>"$work/server.log" 2>&1 &
+  pids+=($!)
+  wait_healthy "$port"
+  echo "$port"
+}
+
+# nginx as the load balancer: keep-alive to the nodes, the client's Host kept for SigV4.
+start_balancer() {  # node ports... -> prints the port
+  local port upstreams=""
+  port=$(free_port)
+  for p in "$@"; do upstreams+="server 127.0.0.1:$p;"; done
+  mkdir -p "$work/nginx-$port"
+  cat >"$work/nginx-$port.conf" <<NGINX
+worker_processes 2;
+pid $work/nginx-$port/nginx.pid;
+error_log $work/nginx-$port/error.log;
+daemon off;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/nginx-$port; proxy_temp_path $work/nginx-$port; fastcgi_temp_path $work/nginx-$port;
+  uwsgi_temp_path $work/nginx-$port; scgi_temp_path $work/nginx-$port;
+  upstream nodes { $upstreams keepalive 128; }
+  server {
+    listen 127.0.0.1:$port;
+    location / {
+      proxy_pass http://nodes;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$http_host;
+    }
+  }
+}
+NGINX
+  nginx -c "$work/nginx-$port.conf" -p "$work" &
+  pids+=($!)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/_connect-local/health" >/dev/null && break; sleep 0.05; done
+  echo "$port"
+}
+
+admin_json() {  # port method path body
+  curl -sf -H 'Content-Type: application/json' -X "$2" "http://127.0.0.1:$1/_connect-local/$3" -d "$4" >/dev/null
+}
+
+prepare() {  # port -> prints the instance id; stocks 10^7 numbers, room for every claim
+  admin_json "$1" POST inventory '{"blocks":[{"country":"US","type":"THIRD_PARTY_DID","prefix":"+1555","length":12}]}'
+  admin_json "$1" PUT quotas '{"account_id":"000000000000","region":"us-east-1","phone_numbers_per_instance":100000000}'
+  create_instance "http://127.0.0.1:$1" "bench-$RANDOM"
+}
+
+summary() {  # label file
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+label, text = sys.argv[1], open(sys.argv[2]).read()
+rps = re.search(r"rps=([\d.]+)", text)
+p50 = re.search(r"p50=([\d.]+)ms", text)
+p99 = re.search(r"p99=([\d.]+)ms", text)
+statuses = re.search(r"statuses=(.*)", text)
+print(f"{label:<46} {float(rps.group(1)) if rps else 0:>9,.0f} req/s  p50 {p50.group(1) if p50 else '?':>6} ms"
+      f"  p99 {p99.group(1) if p99 else '?':>6} ms  statuses {statuses.group(1).strip() if statuses else ''}")
+PY
+}
+
+results="$work/results.txt"
+: >"$results"
+
+# One SQLite node.
+port=$(start_node --data-dir "$work/sqlite")
+instance=$(prepare "$port")
+"$loadgen" --port "$port" --connections "$connections" --seconds "$seconds" --op claim --instance "$instance" \
+  --number-base 15550000000 >"$work/sqlite-claim.txt"
+summary "ClaimPhoneNumber, SQLite, 1 node" "$work/sqlite-claim.txt" | tee -a "$results"
+sqlite_port=$port sqlite_instance=$instance
+
+# 1, 2 and 3 PostgreSQL nodes behind nginx, each on a fresh database.
+for nodes in 1 2 3; do
+  db="bench_${nodes}_$RANDOM$RANDOM"
+  psql_admin "CREATE DATABASE \"$db\""
+  ports=()
+  for _ in $(seq "$nodes"); do ports+=("$(start_node --postgres "$CL_TEST_POSTGRES_DSN dbname=$db")"); done
+  lb=$(start_balancer "${ports[@]}")
+  instance=$(prepare "${ports[0]}")
+  "$loadgen" --port "$lb" --connections "$connections" --seconds "$seconds" --op claim --instance "$instance" \
+    --number-base 15550000000 >"$work/pg-$nodes-claim.txt"
+  summary "ClaimPhoneNumber, PostgreSQL, $nodes node(s), nginx" "$work/pg-$nodes-claim.txt" | tee -a "$results"
+  if [ "$nodes" = 1 ]; then
+    pg_port=${ports[0]} pg_instance=$instance
+  else
+    for pid in "${pids[@]: -$((nodes + 1))}"; do kill "$pid" 2>/dev/null || true; done
+  fi
+done
+
+# Reads on one PostgreSQL node beside the SQLite node.
+phone_of() {  # port instance -> a claimed phone number id
+  python3 - "http://127.0.0.1:$1" "$2" <<'PY'
+import sys, boto3
+from botocore.config import Config
+c = boto3.client("connect", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
+print(c.list_phone_numbers_v2(InstanceId=sys.argv[2], MaxResults=1)["ListPhoneNumbersSummaryList"][0]["PhoneNumberId"])
+PY
+}
+for store in sqlite pg; do
+  p_var="${store}_port" i_var="${store}_instance"
+  p=${!p_var} i=${!i_var}
+  "$loadgen" --port "$p" --connections 32 --seconds "$seconds" --op describe-phone --phone-id "$(phone_of "$p" "$i")" \
+    >"$work/$store-describe.txt"
+  summary "DescribePhoneNumber, $store, 1 node" "$work/$store-describe.txt" | tee -a "$results"
+  "$loadgen" --port "$p" --connections 32 --seconds "$seconds" --op search --instance "$i" >"$work/$store-search.txt"
+  summary "SearchAvailablePhoneNumbers, $store, 1 node" "$work/$store-search.txt" | tee -a "$results"
+done
+echo
+cat "$results"
