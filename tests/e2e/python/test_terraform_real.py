@@ -73,7 +73,9 @@ class TerraformApplyPlanDestroy(ServerTestCase):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
         env.update({"TF_CLI_CONFIG_FILE": os.devnull, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1",
                     "HOME": self.dir.name})
-        p = subprocess.run([TERRAFORM, *args, "-no-color", "-input=false"], cwd=self.dir.name, env=env,
+        interactive = args[0] in ("init", "plan", "apply", "destroy")  # the commands that could prompt
+        p = subprocess.run([TERRAFORM, *args, "-no-color", *(["-input=false"] if interactive else [])],
+                           cwd=self.dir.name, env=env,
                            capture_output=True, text=True, timeout=600)
         if check:
             self.assertEqual(p.returncode, 0, f"terraform {args[0]}: {p.stdout[-3000:]} {p.stderr[-3000:]}")
