@@ -2,7 +2,7 @@
 PRESET ?= release
 ARGS ?=
 
-.PHONY: run test build deps bench fuzz clean
+.PHONY: run test build deps bench attack fuzz clean
 
 deps:
 	@scripts/install-deps
@@ -23,6 +23,10 @@ test:
 
 bench: build
 	@bench/run
+
+# Hostile clients against the server on loopback (about 70 s); ATTACK_SECONDS per attack.
+attack: build
+	@bench/attack.py --seconds $${ATTACK_SECONDS:-5}
 
 fuzz:
 	@scripts/fuzz

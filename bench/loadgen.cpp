@@ -4,6 +4,8 @@
 //   loadgen --port P --connections 64 --seconds 10 --op claim --instance ID --number-base 15550000000
 //   loadgen --port P --connections 32 --seconds 10 --op search --instance ID [--country US --type DID]
 //   loadgen --port P --connections 32 --seconds 10 --op describe-phone --phone-id ID
+//   loadgen --port P --connections 4 --seconds 10 --op deep-json|big-json --instance ID [--body-bytes N]
+//     (hostile but validly signed: a body of N bytes nested N/2 levels deep, or N bytes of flat tags)
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -38,6 +40,7 @@ struct Options {
   std::string phone_id;
   std::string country = "US", type = "DID";
   long long number_base = 15550000000LL;
+  size_t body_bytes = 1024 * 1024;
   std::string region = "us-east-1", key = "test", secret = "test";
 };
 
@@ -59,6 +62,26 @@ cl::http::Request build(const Options& o, std::mt19937_64& rng) {
     r.target = "/phone-number/search-available";
     r.body = R"({"PhoneNumberCountryCode":")" + o.country + R"(","PhoneNumberType":")" + o.type + R"(","InstanceId":")" +
              o.instance + R"(","MaxResults":10)" + (rng() % 2 ? "" : R"(,"PhoneNumberPrefix":"+1206555)" + std::to_string(rng() % 10) + "\"") + "}";
+  } else if (o.op == "deep-json" || o.op == "big-json") {
+    static const std::string body = [&] {
+      std::string b = R"({"InstanceId":")" + o.instance + R"(","PhoneNumber":"+15550000000","Tags":)";
+      const size_t room = o.body_bytes > b.size() + 2 ? o.body_bytes - b.size() - 2 : 0;  // body_bytes in all
+      if (o.op == "deep-json") {
+        b += std::string(room / 2, '[') + std::string(room / 2, ']');
+      } else {
+        b += "{";
+        for (int i = 0;; ++i) {
+          std::string member = (i ? ",\"k" : "\"k") + std::to_string(i) + "\":\"value\"";
+          if (b.size() + member.size() + 2 > o.body_bytes) break;
+          b += member;
+        }
+        b += "}";
+      }
+      return b + "}";
+    }();
+    r.method = "POST";
+    r.target = "/phone-number/claim";
+    r.body = body;
   } else {
     r.method = "GET";
     r.target = "/phone-number/" + o.phone_id;
@@ -139,7 +162,15 @@ void worker(const Options& o, std::chrono::steady_clock::time_point deadline, Ou
     auto start = std::chrono::steady_clock::now();
     if (::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(wire.size())) break;
     int status = read_response(fd, buf);
-    if (status < 0) break;
+    if (status < 0) {
+      // Count the broken connection and carry on with a new one: the figures say what a client
+      // that retries would see.
+      out.statuses[-1]++;
+      ::close(fd);
+      buf.clear();
+      fd = connect_to(o.port);
+      continue;
+    }
     out.latencies_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     out.statuses[status]++;
   }
@@ -162,6 +193,7 @@ int main(int argc, char** argv) {
     else if (k == "--type") o.type = v;
     else if (k == "--number-base") o.number_base = std::stoll(v);
     else if (k == "--region") o.region = v;
+    else if (k == "--body-bytes") o.body_bytes = std::stoul(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;

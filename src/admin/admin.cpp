@@ -1,8 +1,13 @@
 #include "admin/admin.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
+#include "admin/responses.hpp"
 #include "common/crypto.hpp"
 #include "store/store.hpp"
 #include "common/percent.hpp"
@@ -11,6 +16,9 @@
 namespace cl::admin {
 
 namespace {
+
+constexpr const char* kDefaultAccount = "000000000000";
+constexpr const char* kDefaultRegion = "us-east-1";
 
 // The domain clock moves forward by at most a century per call, so offsets stay far from overflow.
 constexpr double kMaxAdvanceSeconds = 100.0 * 365 * 24 * 3600;
@@ -31,20 +39,6 @@ bool json_content_type(std::string_view v) {
   v = v.substr(0, v.find(';'));
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   return http::iequals(v, "application/json");
-}
-
-http::Response json(unsigned status, const Value& body) {
-  http::Response r;
-  r.status = status;
-  r.body = to_json(body);
-  r.set_header("Content-Type", "application/json");
-  return r;
-}
-
-http::Response error(unsigned status, const std::string& message) {
-  Value v = Value::map();
-  v.set("error", message);
-  return json(status, v);
 }
 
 std::string query_param(std::string_view query, std::string_view name) {
@@ -71,12 +65,59 @@ bool parse_body(const http::Request& req, Value& out, http::Response& err) {
   return true;
 }
 
+// Throws std::invalid_argument (a 400) unless the account is 12 digits and the region looks like one.
+store::Scope checked(store::Scope scope) {
+  auto digits = [](const std::string& s) {
+    return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  };
+  if (scope.account_id.size() != 12 || !digits(scope.account_id))
+    throw std::invalid_argument("account_id must be 12 digits");
+  const std::string& r = scope.region;
+  const bool region_ok = r.size() >= 9 && r.size() <= 25 && std::isdigit(static_cast<unsigned char>(r.back())) &&
+                         std::all_of(r.begin(), r.end(), [](unsigned char c) {
+                           return std::islower(c) || std::isdigit(c) || c == '-';
+                         }) && r.find('-') != std::string::npos;
+  if (!region_ok) throw std::invalid_argument("region must look like us-east-1");
+  return scope;
+}
+
+store::Scope scope_from_query(std::string_view query) {
+  store::Scope scope{query_param(query, "account_id"), query_param(query, "region")};
+  if (scope.account_id.empty()) scope.account_id = kDefaultAccount;
+  if (scope.region.empty()) scope.region = kDefaultRegion;
+  return checked(std::move(scope));
+}
+
+store::Scope scope_from_body(const Value& body) {
+  return checked({body.string_or("account_id", kDefaultAccount), body.string_or("region", kDefaultRegion)});
+}
+
 }  // namespace
 
-Admin::Admin(AdminConfig config, const Clock& clock, connect::Service& service, const Metrics& metrics)
-    : config_(std::move(config)), clock_(clock), service_(service), metrics_(metrics) {}
+http::Response console_asset(std::string_view path);  // console_assets.cpp
 
-bool Admin::handles(std::string_view raw_path) { return raw_path.rfind(kPrefix, 0) == 0 || raw_path == kMetricsPath; }
+Admin::Admin(AdminConfig config, const Clock& clock, connect::Service& service, store::Store& store,
+             const Metrics& metrics)
+    : config_(std::move(config)), clock_(clock), service_(service), store_(store), metrics_(metrics) {}
+
+bool Admin::handles(std::string_view raw_path) {
+  return raw_path.rfind(kPrefix, 0) == 0 || raw_path == kMetricsPath || raw_path == kConsolePath ||
+         raw_path.rfind(std::string(kConsolePath) + "/", 0) == 0;
+}
+
+void Admin::know_accounts_of(const std::string& credentials_path) {
+  std::ifstream in(credentials_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  Value v;
+  if (!from_json(text.str(), v) || !v.is_map()) return;
+  const Value* list = v.find("credentials");
+  if (!list || !list->is_list()) return;
+  std::lock_guard lock(accounts_mutex_);
+  for (const auto& c : list->as_list())
+    if (c.is_map())
+      if (auto account = c.opt_string("account_id")) accounts_.insert(*account);
+}
 
 std::string Admin::refusal(const http::Request& request) const {
   // Without a token, the loopback listener is all that protects the API: a page on another site
@@ -96,6 +137,12 @@ std::string Admin::refusal(const http::Request& request) const {
 
 http::Response Admin::handle(const http::Request& request) {
   if (!config_.enabled) return error(403, "the admin API is disabled: listen on loopback or set --admin-token");
+  // The console's files hold no data: the page asks for the token and sends it on its API calls.
+  if (request.raw_path().rfind(kConsolePath, 0) == 0) {
+    if (auto why = refusal(request); !why.empty()) return error(403, why);
+    if (request.method != "GET" && request.method != "HEAD") return error(405, "GET /console");
+    return console_asset(request.raw_path().substr(kConsolePath.size()));
+  }
   if (!config_.token.empty()) {
     std::string_view auth = request.header("Authorization");
     if (!crypto::equal(auth, "Bearer " + config_.token)) return error(401, "admin token required");
@@ -167,17 +214,13 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
     store::Scope scope;
     if (m == "PUT") {
       if (!parse_body(req, body, bad)) return bad;
-      scope.account_id = body.string_or("account_id", "000000000000");
-      scope.region = body.string_or("region", "us-east-1");
+      scope = scope_from_body(body);
       Value changes = body;
       changes.as_map().erase("account_id");
       changes.as_map().erase("region");
       service_.set_quotas(scope, changes);
     } else {
-      scope.account_id = query_param(req.raw_query(), "account_id");
-      scope.region = query_param(req.raw_query(), "region");
-      if (scope.account_id.empty()) scope.account_id = "000000000000";
-      if (scope.region.empty()) scope.region = "us-east-1";
+      scope = scope_from_query(req.raw_query());
     }
     Value v = service_.quotas(scope).to_value();
     v.set("account_id", scope.account_id);
@@ -257,6 +300,44 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
     Value v = Value::map();
     v.set("faults", std::move(list));
     return json(200, v);
+  }
+  if (path == "accounts" && m == "GET") return accounts();
+  if (path == "state" && m == "GET") return state(scope_from_query(req.raw_query()));
+  if ((path == "search" || path == "claim" || path == "release") && m == "POST") {
+    if (!parse_body(req, body, bad)) return bad;
+    const store::Scope scope = scope_from_body(body);
+    Value in = Value::map();
+    // The domain expects model-validated input: the members' types and ranges are checked here.
+    auto copy = [&](const char* from, const char* to) {
+      const Value* v = body.find(from);
+      if (!v) return;
+      const bool ok = std::string_view(from) == "max_results" ? v->kind() == Value::Kind::Int && v->as_int() >= 1 &&
+                                                                     v->as_int() <= 10
+                      : std::string_view(from) == "tags"
+                          ? v->is_map() && v->as_map().size() <= 50 &&
+                                std::all_of(v->as_map().begin(), v->as_map().end(),
+                                            [](const auto& kv) { return kv.second.is_string(); })
+                          : v->is_string() && v->as_string().size() <= 500;
+      if (!ok) throw std::invalid_argument(std::string(from) + " has the wrong type or is out of range");
+      in.set(to, *v);
+    };
+    if (path == "search") {
+      copy("target_arn", "TargetArn");
+      copy("country", "PhoneNumberCountryCode");
+      copy("type", "PhoneNumberType");
+      copy("prefix", "PhoneNumberPrefix");
+      copy("max_results", "MaxResults");
+      return domain_call(scope, "SearchAvailablePhoneNumbers", in);
+    }
+    if (path == "claim") {
+      copy("target_arn", "TargetArn");
+      copy("phone_number", "PhoneNumber");
+      copy("description", "PhoneNumberDescription");
+      copy("tags", "Tags");
+      return domain_call(scope, "ClaimPhoneNumber", in);
+    }
+    copy("phone_number_id", "PhoneNumberId");
+    return domain_call(scope, "ReleasePhoneNumber", in);
   }
   return error(404, "no admin endpoint " + req.method + " /_connect-local/" + std::string(path));
 }

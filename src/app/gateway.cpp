@@ -9,6 +9,7 @@
 #include "app/sts.hpp"
 #include "common/arn.hpp"
 #include "common/ids.hpp"
+#include "app/logging.hpp"
 #include "protocol/rest_json.hpp"
 #include "store/store.hpp"
 
@@ -17,6 +18,8 @@ namespace cl::app {
 namespace {
 
 constexpr const char* kRequestIdHeader = "x-amzn-RequestId";
+// Bodies above this are verified and parsed on the worker pool (ordinary requests are < 4 KiB).
+constexpr size_t kInlineBodyBytes = 64 * 1024;
 
 // The resource a policy statement is matched against: the ARN the request names (a bare id in
 // its ARN form), else "*".
@@ -68,7 +71,19 @@ http::Response Gateway::error(const AwsError& e, const std::string& request_id) 
   return r;
 }
 
-void Gateway::handle(http::Request&& request, http::Responder respond) {
+void Gateway::handle(http::Request&& request, http::Responder respond, bool off_io_thread) {
+  if (!off_io_thread && request.body.size() > kInlineBodyBytes) {
+    // Hashing, parsing and validating a large body takes milliseconds: not on an I/O thread,
+    // where it would stall every other connection the thread serves.
+    workers_.post([this, req = std::move(request), respond = std::move(respond)]() mutable {
+      try {
+        handle(std::move(req), respond, true);
+      } catch (...) {  // nothing escapes a worker (a second response is ignored)
+        respond(error(AwsError{errors::kInternalService, "An internal error occurred", {}, 0}, fast_uuid()));
+      }
+    });
+    return;
+  }
   const auto started = std::chrono::steady_clock::now();
   std::string request_id = fast_uuid();
   if (admin::Admin::handles(request.raw_path())) {
@@ -79,10 +94,15 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
       respond(std::move(r));
       return;
     }
-    workers_.post([this, req = std::move(request), respond = std::move(respond), request_id]() mutable {
+    workers_.post([this, req = std::move(request), respond = std::move(respond), request_id, started]() mutable {
       http::Response r = admin_.handle(req);
       r.set_header(kRequestIdHeader, request_id);
+      const unsigned status = r.status;
       respond(std::move(r));
+      if (logging::access_enabled.load(std::memory_order_relaxed))
+        logging::access({request_id, req.remote_address, {}, {},
+                         "admin:" + req.method + " " + std::string(req.raw_path()), status, {},
+                         seconds_since(started)});
     });
     return;
   }
@@ -91,13 +111,20 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     http::Response r = cors::preflight(request);
     r.set_header(kRequestIdHeader, request_id);
     respond(std::move(r));
+    if (logging::access_enabled.load(std::memory_order_relaxed))
+      logging::access({request_id, request.remote_address, {}, {}, "preflight", 200, {}, seconds_since(started)});
     return;
   }
   if (sts::handles(request)) {
     sts::Outcome o = sts::handle(request, verifier_, wall_clock_ms(), request_id);
     cors::add_response_headers(o.response);
-    metrics_.record_request(o.operation, o.code, seconds_since(started));
+    const double seconds = seconds_since(started);
+    metrics_.record_request(o.operation, o.code, seconds);
+    const unsigned status = o.response.status;
     respond(std::move(o.response));
+    if (logging::access_enabled.load(std::memory_order_relaxed))
+      logging::access({request_id, request.remote_address, {}, {}, "sts:" + o.operation, status,
+                       o.code == "OK" ? std::string_view{} : std::string_view(o.code), seconds});
     return;
   }
 
@@ -106,6 +133,8 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
   const protocol::Operation* op = nullptr;
   try {
     auth::Identity id = verifier_.verify(request, wall_clock_ms());
+    ctx.account_id = id.account_id;  // known from here on, for the access log of a refused request
+    ctx.region = id.region;
     protocol::RouteMatch match = router_.route(request.method, request.raw_path());
     op = match.operation;
     input = protocol::parse_input(match, request);
@@ -113,19 +142,23 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
     check_policy(id, op->name, input);
     if (throttle_ && !throttle_->admit(id.account_id, id.region, op->name, wall_clock_ms()))
       errors::raise(errors::kThrottling, "Rate exceeded");
-    ctx.account_id = std::move(id.account_id);
-    ctx.region = std::move(id.region);
     ctx.operation = op->name;
     ctx.validation_error = op->validation_error_code();
   } catch (const AwsException& e) {
     spdlog::debug("{} {} {} -> {}", request_id, request.method, request.target, e.error().code);
     metrics_.record_request(op ? op->name : "Unrouted", e.error().code, seconds_since(started));
-    respond(error(e.error(), request_id));
+    http::Response r = error(e.error(), request_id);
+    const unsigned status = r.status;
+    respond(std::move(r));
+    if (logging::access_enabled.load(std::memory_order_relaxed))
+      logging::access({request_id, request.remote_address, ctx.account_id, ctx.region, op ? op->name : "-", status,
+                       e.error().code, seconds_since(started)});
     return;
   }
   ctx.request_id = std::move(request_id);
   // One request in flight: built on the I/O thread, finished wherever the domain call completes.
-  auto finish = [this, op, started, request_id = ctx.request_id, respond = std::move(respond)](connect::Outcome o) {
+  auto finish = [this, op, started, request_id = ctx.request_id, respond = std::move(respond),
+                 client = request.remote_address, account = ctx.account_id, region = ctx.region](connect::Outcome o) {
     http::Response r;
     std::string code = "OK";
     try {
@@ -144,8 +177,13 @@ void Gateway::handle(http::Request&& request, http::Responder respond) {
                 request_id);
     }
     spdlog::debug("{} {} -> {}", request_id, op->name, r.status);
-    metrics_.record_request(op->name, code, seconds_since(started));
+    const double seconds = seconds_since(started);
+    metrics_.record_request(op->name, code, seconds);
+    const unsigned status = r.status;
     respond(std::move(r));
+    if (logging::access_enabled.load(std::memory_order_relaxed))
+      logging::access({request_id, client, account, region, op->name, status,
+                       code == "OK" ? std::string_view() : std::string_view(code), seconds});
   };
   if (service_.local_reads()) {
     // Local reads are cheaper inline than the hop to a worker; writes are handed to the store and

@@ -20,7 +20,9 @@ class Gateway {
  public:
   Gateway(const protocol::Model& model, const auth::Verifier& verifier, connect::Service& service, admin::Admin& admin,
           Throttle* throttle, Metrics& metrics, WorkerPool& workers);
-  void handle(http::Request&& request, http::Responder respond);
+  // Runs the front half (verify, route, parse, validate) inline, or on the worker pool for a large
+  // body unless already there.
+  void handle(http::Request&& request, http::Responder respond, bool off_io_thread = false);
 
  private:
   http::Response error(const AwsError& e, const std::string& request_id) const;

@@ -6,7 +6,7 @@
 namespace cl {
 
 std::optional<int> non_model_error_status(std::string_view code) {
-  static constexpr std::array<std::pair<std::string_view, int>, 10> kTable{{
+  static constexpr std::array<std::pair<std::string_view, int>, 11> kTable{{
       {"SerializationException", 400},
       {"UnknownOperationException", 404},
       {"NotImplementedException", 501},
@@ -17,6 +17,7 @@ std::optional<int> non_model_error_status(std::string_view code) {
       {"RequestEntityTooLargeException", 413},
       {"BadRequestException", 400},
       {"RequestTimeoutException", 408},
+      {"ServiceUnavailableException", 503},
   }};
   for (const auto& [c, s] : kTable)
     if (c == code) return s;

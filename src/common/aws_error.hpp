@@ -53,6 +53,7 @@ inline constexpr const char* kInvalidSignature = "InvalidSignatureException";
 inline constexpr const char* kRequestEntityTooLarge = "RequestEntityTooLargeException";
 inline constexpr const char* kBadRequest = "BadRequestException";
 inline constexpr const char* kRequestTimeout = "RequestTimeoutException";
+inline constexpr const char* kServiceUnavailable = "ServiceUnavailableException";
 
 [[noreturn]] inline void raise(const char* code, std::string message) { throw AwsException(code, std::move(message)); }
 }  // namespace errors

@@ -2,35 +2,62 @@
 
 #include <cctype>
 #include <cstring>
-#include <random>
+#include <cstdint>
 
 #include "common/crypto.hpp"
 
 namespace cl {
 
+namespace {
+
+// The one UUID v4 layout: version and variant bits set, lower-case 8-4-4-4-12 hex.
+void format_uuid4(unsigned char b[16], char* out) {
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  size_t o = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+    out[o++] = kHex[b[i] >> 4];
+    out[o++] = kHex[b[i] & 0x0f];
+  }
+}
+
+// splitmix64: a per-thread stream, seeded once from the OS.
+uint64_t next_fast_random() {
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    crypto::random_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
+    return seed;
+  }();
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
 std::string random_uuid() {
   unsigned char b[16];
   crypto::random_bytes(b, sizeof b);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  std::string h = crypto::hex(b, sizeof b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+  std::string out(kUuidLength, '0');
+  format_uuid4(b, out.data());
+  return out;
+}
+
+void write_fast_uuid(char* out) {
+  unsigned char b[16];
+  const uint64_t hi = next_fast_random(), lo = next_fast_random();
+  std::memcpy(b, &hi, 8);
+  std::memcpy(b + 8, &lo, 8);
+  format_uuid4(b, out);
 }
 
 std::string fast_uuid() {
-  thread_local std::mt19937_64 rng = [] {
-    uint64_t seed = 0;
-    crypto::random_bytes(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
-    return std::mt19937_64(seed);
-  }();
-  unsigned char b[16];
-  const uint64_t hi = rng(), lo = rng();
-  std::memcpy(b, &hi, 8);
-  std::memcpy(b + 8, &lo, 8);
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  std::string h = crypto::hex(b, sizeof b);
-  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
+  std::string out(kUuidLength, '0');
+  write_fast_uuid(out.data());
+  return out;
 }
 
 std::string RandomIdGenerator::uuid() { return random_uuid(); }

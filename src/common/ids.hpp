@@ -1,5 +1,6 @@
 #pragma once
 // Identifier generation, injectable so tests can make ids predictable.
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -16,9 +17,12 @@ class RandomIdGenerator final : public IdGenerator {
   std::string uuid() override;
 };
 
+inline constexpr size_t kUuidLength = 36;
+// UUID v4 from the OS's cryptographic generator (resource ids).
 std::string random_uuid();
-// A UUID v4 from a per-thread generator seeded from the OS: unique, cheap, not secret (request ids).
+// UUID v4 from a per-thread generator seeded from the OS: unique, cheap, not secret (request ids).
 std::string fast_uuid();
+void write_fast_uuid(char* out);  // exactly kUuidLength characters, no terminator
 bool is_uuid(std::string_view s);  // any lower-case-or-upper-case 8-4-4-4-12 hex form
 bool is_lower_uuid(std::string_view s);
 // Random alphanumerics (A-Z, a-z, 0-9) of the given length.

@@ -1,5 +1,7 @@
 #include "common/value_json.hpp"
 
+#include "common/json_parse.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -12,7 +14,7 @@ namespace {
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Deeper documents are refused: converting them would recurse without bound.
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = kMaxJsonDepth;
 struct TooDeep {};
 
 Value from_rapid(const rapidjson::Value& j, int depth = 0) {
@@ -119,9 +121,9 @@ std::string to_json(const Value& value) {
 
 bool from_json(std::string_view text, Value& out, std::string* error) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(text.data(), text.size());
-  if (doc.HasParseError()) {
-    if (error) *error = rapidjson::GetParseError_En(doc.GetParseError());
+  std::string message;
+  if (!parse_json_bounded(text, doc, message, kMaxDepth)) {
+    if (error) *error = std::move(message);
     return false;
   }
   try {

@@ -1,10 +1,9 @@
 // ClaimPhoneNumber and everything around it (SPEC §5, §6): search, describe, list, update,
 // release, import, flow associations. Status is derived from stored times; the number's hold in
 // the store is the one authority on who may claim it.
-#include <ctime>
-
 #include "common/arn.hpp"
 #include "common/aws_error.hpp"
+#include "common/time_format.hpp"
 #include "connect/service.hpp"
 
 namespace cl::connect {
@@ -22,15 +21,6 @@ constexpr const char* kQuotaFailure = "The allowed limit for claimed phone numbe
 
 [[noreturn]] void phone_not_found(const std::string& id) {
   errors::raise(errors::kResourceNotFound, "Phone number not found: " + id);
-}
-
-std::string iso_date(Millis ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string status_of(const store::PhoneNumberRecord& r, Millis now) {
@@ -192,7 +182,7 @@ void Service::check_claim_release_rule(store::ReadTxn& t, const RequestContext& 
                 "Phone number claim limit exceeded: this account released " + std::to_string(released) +
                     " phone numbers in this Region in the last " + std::to_string(q.claim_release_window_days) +
                     " days, the limit is " + std::to_string(limit) + ". You can claim phone numbers again after " +
-                    iso_date(oldest + window) + ".");
+                    iso8601_utc(oldest + window) + ".");
 }
 
 std::optional<std::string> Service::failure_for(store::WriteTxn& t, const RequestContext& ctx, const Target& target,
@@ -221,13 +211,6 @@ store::PhoneNumberRecord Service::record_claim(store::WriteTxn& t, const Request
                                                const std::string& type, const Value& in) {
   const Quotas q = load_quotas(t, scope_of(ctx), config_.default_quotas);
   check_claim_release_rule(t, ctx, q);
-  // Within the day a FAILED claim holds its number, its account may claim it again (the model's
-  // "you have one day to retry claiming the phone number"); nobody else can.
-  std::string retried;
-  if (auto holder = t.holder_of(number, ctx.now_ms); holder && holder->account_id == ctx.account_id &&
-                                                     holder->workflow == "CLAIM" && holder->failed_message &&
-                                                     ctx.now_ms >= holder->settles_ms)
-    retried = holder->id;
   store::PhoneNumberRecord r;
   r.id = ids_.uuid();
   r.account_id = ctx.account_id;
@@ -240,10 +223,15 @@ store::PhoneNumberRecord Service::record_claim(store::WriteTxn& t, const Request
   r.source_arn = in.opt_string("SourcePhoneNumberArn");
   start_workflow(r, ctx, "CLAIM", failure_for(t, ctx, target, number, q));
   t.purge_vanished(number, ctx.now_ms);
-  if (!t.take_hold(number, r.vanishes_ms, r.id, ctx.now_ms, retried)) not_available(number);
-  if (!retried.empty()) {
-    t.delete_phone_number(retried);
-    t.delete_all_tags(arn::phone_number(ctx.region, ctx.account_id, retried));
+  if (!t.take_hold(number, r.vanishes_ms, r.id, ctx.now_ms)) {
+    // Within the day a FAILED claim holds its number, its account may claim it again (the model's
+    // "you have one day to retry claiming the phone number"); nobody else can.
+    auto holder = t.holder_of(number, ctx.now_ms);
+    if (!holder || holder->account_id != ctx.account_id || holder->workflow != "CLAIM" || !holder->failed_message ||
+        ctx.now_ms < holder->settles_ms || !t.take_hold(number, r.vanishes_ms, r.id, ctx.now_ms, holder->id))
+      not_available(number);
+    t.delete_phone_number(holder->id);
+    t.delete_all_tags(arn::phone_number(holder->region, holder->account_id, holder->id));
   }
   // Every node's search index learns of the hold once it is durable.
   t.publish({store::Change::Kind::Hold, number, r.vanishes_ms, 0});

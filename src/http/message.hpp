@@ -39,6 +39,10 @@ using Responder = std::function<void(Response)>;
 // waits (storage) to another executor and call the responder from there.
 using Handler = std::function<void(Request&&, Responder)>;
 
+// Renders an error the HTTP layer itself answers (framing, limits, timeouts, overload) into a
+// response: the application decides the wire format. `code` is one of the errors:: names.
+using ErrorRenderer = std::function<Response(unsigned status, std::string_view code, std::string_view message)>;
+
 bool iequals(std::string_view a, std::string_view b);
 
 }  // namespace cl::http

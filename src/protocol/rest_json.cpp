@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "common/json_parse.hpp"
 #include "common/percent.hpp"
 #include "common/value_json.hpp"
 #include "protocol/pattern.hpp"
@@ -321,10 +322,8 @@ Value parse_input(const RouteMatch& match, const http::Request& request) {
                                       [](const Member& m) { return m.location == Location::Body; });
   if (has_body_members && !request.body.empty()) {
     rapidjson::Document doc;
-    // Without kParseStopWhenDoneFlag, anything after the document other than white space is an error.
-    doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag>(request.body.data(), request.body.size());
-    if (doc.HasParseError())
-      serialization_error(std::string("Malformed JSON body: ") + rapidjson::GetParseError_En(doc.GetParseError()));
+    std::string error;
+    if (!parse_json_bounded(request.body, doc, error)) serialization_error("Malformed JSON body: " + error);
     if (!doc.IsObject()) serialization_error("The request body must be a JSON object");
     input = structure_from_json(shape, doc, "");
   }

@@ -19,7 +19,7 @@ class AdminTest : public ::testing::Test {
   Metrics metrics;
   connect::Service service{*store, plan, inventory, clock, ids, connect::ServiceConfig{},
                            [this](Millis offset) { clock.set_offset_ms(offset); }};
-  Admin admin{AdminConfig{"1.2.3", "", true, "sqlite"}, clock, service, metrics};
+  Admin admin{AdminConfig{"1.2.3", "", true, "sqlite"}, clock, service, *store, metrics};
 
   void SetUp() override { service.start({{"US", "DID", "+1206555", 12}}); }
 
@@ -147,12 +147,12 @@ TEST_F(AdminTest, ResetRestoresTheDefaultInventory) {
 }
 
 TEST_F(AdminTest, TokenAndLoopbackGuards) {
-  Admin guarded{AdminConfig{"1", "s3cret", true, "sqlite"}, clock, service, metrics};
+  Admin guarded{AdminConfig{"1", "s3cret", true, "sqlite"}, clock, service, *store, metrics};
   EXPECT_EQ(call("GET", "/_connect-local/health", "", &guarded).first, 401u);
   http::Request r = request("GET", "/_connect-local/health");
   r.headers.push_back({"Authorization", "Bearer s3cret"});
   EXPECT_EQ(guarded.handle(r).status, 200u);
-  Admin disabled{AdminConfig{"1", "", false, "sqlite"}, clock, service, metrics};
+  Admin disabled{AdminConfig{"1", "", false, "sqlite"}, clock, service, *store, metrics};
   EXPECT_EQ(call("GET", "/_connect-local/health", "", &disabled).first, 403u);
   EXPECT_EQ(call("GET", "/_connect-local/nope").first, 404u);
 }
@@ -202,6 +202,82 @@ TEST_F(AdminTest, MetricsAreServed) {
   EXPECT_EQ(resp.status, 200u);
   EXPECT_NE(resp.body.find("connect_local_requests_total{operation=\"ClaimPhoneNumber\",code=\"OK\"} 1"), std::string::npos);
   EXPECT_NE(resp.body.find("connect_local_claims_total 1"), std::string::npos);
+}
+
+http::Request raw_request(const std::string& method, const std::string& target,
+                          std::vector<std::pair<std::string, std::string>> headers, std::string body = "") {
+  http::Request r;
+  r.method = method;
+  r.target = target;
+  r.body = std::move(body);
+  for (auto& [k, v] : headers) r.headers.push_back({k, v});
+  return r;
+}
+
+TEST_F(AdminTest, ConsoleFilesAreServedWithAStrictPolicy) {
+  auto page = admin.handle(raw_request("GET", "/console", {{"Host", "127.0.0.1:4570"}}));
+  EXPECT_EQ(page.status, 200u);
+  EXPECT_NE(page.body.find("<title>connect-local console</title>"), std::string::npos);
+  bool csp = false;
+  for (const auto& [k, v] : page.headers)
+    if (k == "Content-Security-Policy") csp = v.find("frame-ancestors 'none'") != std::string::npos;
+  EXPECT_TRUE(csp);
+  EXPECT_EQ(admin.handle(raw_request("GET", "/console/console.js", {{"Host", "localhost:4570"}})).status, 200u);
+  EXPECT_EQ(admin.handle(raw_request("GET", "/console/nope.js", {{"Host", "localhost:4570"}})).status, 404u);
+  EXPECT_EQ(admin.handle(raw_request("POST", "/console", {{"Host", "localhost"}, {"Content-Type", "application/json"}})).status, 405u);
+  // The same guards as the API: no rebinding, no framing or reading by another origin.
+  EXPECT_EQ(admin.handle(raw_request("GET", "/console", {{"Host", "evil.example:4570"}})).status, 403u);
+  EXPECT_EQ(admin.handle(raw_request("GET", "/console", {{"Host", "localhost"}, {"Origin", "http://evil.example"}})).status, 403u);
+}
+
+TEST_F(AdminTest, ConsoleClaimsStatesAndReleases) {
+  RequestContext ctx;
+  ctx.account_id = "111111111111";
+  ctx.region = "us-east-1";
+  ctx.operation = "CreateInstance";
+  Value in = Value::map();
+  in.set("IdentityManagementType", "CONNECT_MANAGED");
+  in.set("InstanceAlias", "shop");
+  in.set("InboundCallsEnabled", true);
+  in.set("OutboundCallsEnabled", true);
+  const std::string arn = service.call(ctx, in).string_or("Arn", "");
+  ASSERT_FALSE(arn.empty());
+  auto [found, search] = call("POST", "/_connect-local/search",
+                              R"({"account_id":"111111111111","region":"us-east-1","target_arn":")" + arn +
+                                  R"(","country":"US","type":"DID","max_results":1})");
+  ASSERT_EQ(found, 200u) << to_json(search);
+  const std::string number = search.find("AvailableNumbersList")->as_list().at(0).string_or("PhoneNumber", "");
+  auto [claimed, claim] = call("POST", "/_connect-local/claim",
+                               R"({"account_id":"111111111111","region":"us-east-1","target_arn":")" + arn +
+                                   R"(","phone_number":")" + number + R"("})");
+  ASSERT_EQ(claimed, 200u) << to_json(claim);
+  EXPECT_EQ(call("POST", "/_connect-local/claim",
+                 R"({"account_id":"111111111111","region":"us-east-1","target_arn":")" + arn + R"(","phone_number":")" + number + R"("})")
+                .first,
+            400u);
+  auto [ok, state] = call("GET", "/_connect-local/state?account_id=111111111111&region=us-east-1");
+  ASSERT_EQ(ok, 200u);
+  ASSERT_EQ(state.find("numbers")->as_list().size(), 1u);
+  EXPECT_EQ(state.find("numbers")->as_list()[0].string_or("status", ""), "IN_PROGRESS");
+  EXPECT_EQ(state.find("instances")->as_list()[0].opt_int("numbers"), 1);
+  const std::string id = claim.string_or("PhoneNumberId", "");
+  EXPECT_EQ(call("POST", "/_connect-local/release", R"({"account_id":"111111111111","phone_number_id":")" + id + R"("})").first,
+            409u);  // in progress
+  call("POST", "/_connect-local/clock", R"({"advance_seconds": 3})");
+  state = call("GET", "/_connect-local/state?account_id=111111111111&region=us-east-1").second;
+  EXPECT_EQ(state.find("numbers")->as_list()[0].string_or("status", ""), "CLAIMED");
+  EXPECT_EQ(call("POST", "/_connect-local/release", R"({"account_id":"111111111111","phone_number_id":")" + id + R"("})").first,
+            200u);
+  state = call("GET", "/_connect-local/state?account_id=111111111111&region=us-east-1").second;
+  EXPECT_TRUE(state.find("numbers")->as_list().empty());
+  EXPECT_EQ(state.find("releases")->opt_int("in_window"), 1);
+  EXPECT_EQ(state.find("releases")->find("times")->as_list().size(), 1u);
+  auto [listed, scopes] = call("GET", "/_connect-local/accounts");
+  ASSERT_EQ(listed, 200u);
+  ASSERT_EQ(scopes.find("scopes")->as_list().size(), 1u);
+  EXPECT_EQ(scopes.find("scopes")->as_list()[0].string_or("account_id", ""), "111111111111");
+  EXPECT_EQ(call("GET", "/_connect-local/state?account_id=12&region=us-east-1").first, 400u);
+  EXPECT_EQ(call("POST", "/_connect-local/search", R"({"max_results":"ten"})").first, 400u);
 }
 
 }  // namespace

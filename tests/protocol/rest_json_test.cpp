@@ -82,6 +82,21 @@ TEST(RestJson, DeeplyNestedBodiesAreRefusedWithoutRecursion) {
   EXPECT_TRUE(from_json(std::string(10, '[') + std::string(10, ']'), v));
 }
 
+TEST(RestJson, NestingIsBoundedWhileParsingNotAfter) {
+  // A complete, well-formed 1 MiB document nested 500k deep is refused at its 65th bracket, with
+  // the reason, before any DOM of it is built.
+  const size_t depth = 500000;
+  auto p = run("POST", "/phone-number/claim",
+               R"({"Tags":)" + std::string(depth, '[') + std::string(depth, ']') + "}");
+  EXPECT_EQ(p.error.code, "SerializationException");
+  EXPECT_NE(p.error.message.find("nested more than 64 levels deep"), std::string::npos) << p.error.message;
+  Value v;
+  EXPECT_TRUE(from_json(std::string(64, '[') + std::string(64, ']'), v));
+  std::string error;
+  EXPECT_FALSE(from_json(std::string(65, '[') + std::string(65, ']'), v, &error));
+  EXPECT_EQ(error, "nested more than 64 levels deep");
+}
+
 TEST(RestJson, EchoedValuesAreCutShortAndErrorsAreValidUtf8) {
   auto p = run("POST", "/phone-number/claim",
                R"({"PhoneNumber":")" + std::string(5000, '9') + R"(","InstanceId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"})");

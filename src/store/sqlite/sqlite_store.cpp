@@ -6,6 +6,8 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <cctype>
+#include <cstring>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -198,20 +200,64 @@ void configure_sqlite_once() {
   (void)configured;
 }
 
+// Reads the schema page: a file that is not a database fails at open rather than in a migration.
+constexpr const char* kCheckReadable = "SELECT count(*) FROM sqlite_master";
+
+// "file:/x/connect-local.db?vfs=..." -> "/x/connect-local.db"
+std::string file_of(const std::string& uri) {
+  std::string f = uri.rfind("file:", 0) == 0 ? uri.substr(5) : uri;
+  return f.substr(0, f.find('?'));
+}
+
+// Why a database could not be opened, in the operator's terms: the file, the cause, what to do.
+[[noreturn]] void explain_open_failure(const std::string& file, int code, int sys_errno, const StoreFailure& e) {
+  switch (code & 0xff) {
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_IOERR: {
+      std::string cause = sys_errno ? std::strerror(sys_errno) : sqlite3_errstr(code);
+      if (!cause.empty()) cause[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(cause[0])));
+      throw StoreFailure("cannot open " + file + ": " + cause +
+                         ": check that the directory is writable or choose another --data-dir");
+    }
+    case SQLITE_READONLY:
+      throw StoreFailure("cannot open " + file +
+                         " for writing: it is read-only: make it writable or choose another --data-dir");
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      throw StoreFailure(file +
+                         " is not a connect-local database (or is corrupt): move it away or choose another --data-dir");
+    default:
+      throw e;
+  }
+}
+
 // One connection with its prepared statements.
 class Connection {
  public:
   Connection(const std::string& uri, bool writer) {
     configure_sqlite_once();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr) != SQLITE_OK) fail(db_, "open " + uri);
-    sqlite3_busy_timeout(db_, 10000);
-    sqlite3_extended_result_codes(db_, 1);
-    exec("PRAGMA foreign_keys = ON");
-    if (writer)
-      exec("PRAGMA synchronous = FULL");
-    else
-      exec("PRAGMA query_only = ON");  // read transactions cannot write, whatever the caller does
+    try {
+      if (sqlite3_open_v2(uri.c_str(), &db_, flags, nullptr) != SQLITE_OK) fail(db_, "open " + uri);
+      sqlite3_busy_timeout(db_, 10000);
+      sqlite3_extended_result_codes(db_, 1);
+      exec("PRAGMA foreign_keys = ON");
+      if (writer)
+        exec("PRAGMA synchronous = FULL");
+      else
+        exec("PRAGMA query_only = ON");  // read transactions cannot write, whatever the caller does
+      exec(kCheckReadable);
+    } catch (const StoreFailure& e) {
+      const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_CANTOPEN;
+      const int sys = db_ ? sqlite3_system_errno(db_) : 0;
+      sqlite3_close_v2(db_);
+      explain_open_failure(file_of(uri), code, sys, e);
+    }
+    if (writer && sqlite3_db_readonly(db_, "main") == 1) {
+      sqlite3_close_v2(db_);
+      explain_open_failure(file_of(uri), SQLITE_READONLY, 0, StoreFailure("read-only"));
+    }
   }
   ~Connection() {
     for (auto& [_, st] : statements_) sqlite3_finalize(st);

@@ -120,7 +120,7 @@ class CliInstancesTest(CliTestCase):
         self.assertEqual(inst["Tags"], {"team": "voice", "env": "dev"})
         # The CLI prints the wire value: epoch seconds.
         self.assertIsInstance(inst["CreatedTime"], (int, float))
-        self.assertLess(abs(inst["CreatedTime"] - before), 5)
+        self.assertLess(abs(inst["CreatedTime"] - before), 60)  # the CLI itself can take seconds on a loaded machine
 
         self.server.advance(61)
         by_arn = self.aws("describe-instance", "--instance-id", out["Arn"])["Instance"]

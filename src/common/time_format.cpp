@@ -1,0 +1,98 @@
+#include "common/time_format.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace cl {
+
+namespace {
+
+void put2(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10 % 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
+void put4(char* p, int64_t year) {
+  year = std::clamp<int64_t>(year, 0, 9999);
+  put2(p, static_cast<unsigned>(year / 100));
+  put2(p + 2, static_cast<unsigned>(year % 100));
+}
+
+// Floor division, so times before 1970 land on the right day.
+void split_seconds(int64_t t, int64_t& days, int64_t& secs_of_day) {
+  days = t / 86400;
+  secs_of_day = t % 86400;
+  if (secs_of_day < 0) {
+    secs_of_day += 86400;
+    --days;
+  }
+}
+
+}  // namespace
+
+CivilDate civil_from_days(int64_t days) {
+  const int64_t z = days + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  return {static_cast<int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+void format_http_date(int64_t t, char* out) {
+  static constexpr char kDays[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // day 0 was a Thursday
+  static constexpr char kMonths[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  int64_t days, secs;
+  split_seconds(t, days, secs);
+  const CivilDate c = civil_from_days(days);
+  std::memcpy(out, kDays[((days % 7) + 7) % 7], 3);
+  out[3] = ',';
+  out[4] = ' ';
+  put2(out + 5, c.day);
+  out[7] = ' ';
+  std::memcpy(out + 8, kMonths[c.month - 1], 3);
+  out[11] = ' ';
+  put4(out + 12, c.year);
+  out[16] = ' ';
+  put2(out + 17, static_cast<unsigned>(secs / 3600));
+  out[19] = ':';
+  put2(out + 20, static_cast<unsigned>(secs / 60 % 60));
+  out[22] = ':';
+  put2(out + 23, static_cast<unsigned>(secs % 60));
+  std::memcpy(out + 25, " GMT", 4);
+}
+
+std::string http_date(int64_t unix_seconds) {
+  std::string s(kHttpDateLength, ' ');
+  format_http_date(unix_seconds, s.data());
+  return s;
+}
+
+std::string iso8601_utc(Millis ms) {
+  int64_t days, secs;
+  split_seconds(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000), days, secs);
+  const CivilDate c = civil_from_days(days);
+  std::string s = "0000-00-00T00:00:00Z";
+  put4(s.data(), c.year);
+  put2(s.data() + 5, c.month);
+  put2(s.data() + 8, c.day);
+  put2(s.data() + 11, static_cast<unsigned>(secs / 3600));
+  put2(s.data() + 14, static_cast<unsigned>(secs / 60 % 60));
+  put2(s.data() + 17, static_cast<unsigned>(secs % 60));
+  return s;
+}
+
+}  // namespace cl
