@@ -54,8 +54,8 @@ resource "aws_connect_phone_number" "p" {
   target_arn   = aws_connect_instance.i.arn
   country_code = "CA"
   type         = "TOLL_FREE"
-  description  = "%(description)s"
-  tags         = { env = "test" }
+  description  = "claimed by terraform"
+  tags         = { env = "%(env)s" }
 }
 data "aws_caller_identity" "me" {}
 output "account" { value = data.aws_caller_identity.me.account_id }
@@ -81,14 +81,14 @@ class TerraformApplyPlanDestroy(ServerTestCase):
             self.assertEqual(p.returncode, 0, f"terraform {args[0]}: {p.stdout[-3000:]} {p.stderr[-3000:]}")
         return p
 
-    def write_config(self, description):
+    def write_config(self, env):
         with open(os.path.join(self.dir.name, "main.tf"), "w") as f:
-            f.write(CONFIG % {"endpoint": self.server.endpoint, "description": description})
+            f.write(CONFIG % {"endpoint": self.server.endpoint, "env": env})
 
     def test_apply_plan_update_destroy(self):
         self.dir = tempfile.TemporaryDirectory(prefix="cl-tf-")
         self.addCleanup(self.dir.cleanup)
-        self.write_config("first")
+        self.write_config("test")
         self.terraform("init", f"-plugin-dir={PLUGIN_DIR}")
         self.terraform("apply", "-auto-approve")
         out = {k: v["value"] for k, v in json.loads(self.terraform("output", "-json").stdout).items()}
@@ -98,11 +98,10 @@ class TerraformApplyPlanDestroy(ServerTestCase):
                           summary["Tags"]), ("CA", "CLAIMED", {"env": "test"}))
         # A refresh finds no drift.
         self.assertEqual(self.terraform("plan", "-detailed-exitcode", check=False).returncode, 0)
-        # An in-place update (the description), then again no drift.
-        self.write_config("second")
+        # An in-place update (the tags: a new description would replace the number).
+        self.write_config("prod")
         self.terraform("apply", "-auto-approve")
         summary = self.client().describe_phone_number(PhoneNumberId=out["phone_number_id"])["ClaimedPhoneNumberSummary"]
-        self.assertEqual(summary["PhoneNumberDescription"], "second")
-        self.assertEqual(self.terraform("plan", "-detailed-exitcode", check=False).returncode, 0)
+        self.assertEqual(summary["Tags"], {"env": "prod"})
         self.terraform("destroy", "-auto-approve")
         self.assertEqual(self.client().list_instances()["InstanceSummaryList"], [])
