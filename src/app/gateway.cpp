@@ -6,6 +6,9 @@
 #include <utility>
 
 #include "auth/authorize.hpp"
+#include "app/cors.hpp"
+#include "app/sts.hpp"
+#include "common/arn.hpp"
 #include "common/ids.hpp"
 #include "app/logging.hpp"
 #include "protocol/rest_json.hpp"
@@ -39,6 +42,7 @@ Gateway::Gateway(const protocol::Model& model, const auth::Verifier& verifier, c
 http::Response Gateway::error(const AwsError& e, const std::string& request_id) const {
   http::Response r = protocol::error_response(model_, e);
   r.set_header(kRequestIdHeader, request_id);
+  cors::add_response_headers(r);
   return r;
 }
 
@@ -58,6 +62,13 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
   const auto started = std::chrono::steady_clock::now();
   std::string request_id = fast_uuid();
   if (admin::Admin::handles(request.raw_path())) {
+    if (request.method == "OPTIONS") {  // the admin API is never opened to other origins
+      http::Response r;
+      r.status = 403;
+      r.set_header(kRequestIdHeader, request_id);
+      respond(std::move(r));
+      return;
+    }
     workers_.post([this, req = std::move(request), respond = std::move(respond), request_id, started]() mutable {
       http::Response r = admin_.handle(req);
       r.set_header(kRequestIdHeader, request_id);
@@ -68,6 +79,27 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
                          "admin:" + req.method + " " + std::string(req.raw_path()), status, {},
                          seconds_since(started)});
     });
+    return;
+  }
+
+  if (request.method == "OPTIONS") {  // CORS preflight: answered without a signature
+    http::Response r = cors::preflight(request);
+    r.set_header(kRequestIdHeader, request_id);
+    respond(std::move(r));
+    if (logging::access_enabled.load(std::memory_order_relaxed))
+      logging::access({request_id, request.remote_address, {}, {}, "preflight", 200, {}, seconds_since(started)});
+    return;
+  }
+  if (sts::handles(request)) {
+    sts::Outcome o = sts::handle(request, verifier_, wall_clock_ms(), request_id);
+    cors::add_response_headers(o.response);
+    const double seconds = seconds_since(started);
+    metrics_.record_request(o.operation, o.code, seconds);
+    const unsigned status = o.response.status;
+    respond(std::move(o.response));
+    if (logging::access_enabled.load(std::memory_order_relaxed))
+      logging::access({request_id, request.remote_address, {}, {}, "sts:" + o.operation, status,
+                       o.code == "OK" ? std::string_view{} : std::string_view(o.code), seconds});
     return;
   }
 
@@ -109,6 +141,7 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
       r.body = protocol::serialize_output(op->output, o.output);
       r.set_header("Content-Type", "application/json");
       r.set_header(kRequestIdHeader, request_id);
+      cors::add_response_headers(r);
     } catch (const AwsException& e) {
       code = e.error().code;
       r = error(e.error(), request_id);

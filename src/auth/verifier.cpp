@@ -246,7 +246,7 @@ struct Scope {
   int64_t request_ms = 0;
 };
 
-Scope check_scope(const SignedRequest& sr) {
+Scope check_scope(const SignedRequest& sr, std::string_view expected_service) {
   Scope s;
   if (!parse_amz_date(sr.amz_date, s.request_ms))
     raise(errors::kIncompleteSignature, "Date must be in ISO-8601 'basic format'. Got '" + std::string(sr.amz_date) +
@@ -259,8 +259,9 @@ Scope check_scope(const SignedRequest& sr) {
   if (scope.terminator != kTerminator)
     raise(errors::kInvalidSignature, "Credential should be scoped with a valid terminator: 'aws4_request', not '" +
                                          std::string(scope.terminator) + "'. ");
-  if (!signed_service(scope.service))
-    raise(errors::kInvalidSignature, "Credential should be scoped to correct service: 'connect'. ");
+  if (scope.service != expected_service)
+    raise(errors::kInvalidSignature,
+          "Credential should be scoped to correct service: '" + std::string(expected_service) + "'. ");
   if (!signing_region(scope.region))
     raise(errors::kInvalidSignature,
           "Credential should be scoped to a valid region, not '" + std::string(scope.region) + "'. ");
@@ -370,12 +371,12 @@ Identity Verifier::verify_off(const http::Request& request) const {
   return id;
 }
 
-Identity Verifier::verify(const http::Request& request, Millis wall_now_ms) const {
+Identity Verifier::verify(const http::Request& request, Millis wall_now_ms, std::string_view expected_service) const {
   if (mode_ == Mode::Off) return verify_off(request);
   const AuthHeaders headers = scan_headers(request);
   PresignParams presign;  // owns the decoded values of the query form
   const SignedRequest sr = read_signed_request(request, headers, presign);
-  const Scope scope = check_scope(sr);
+  const Scope scope = check_scope(sr, expected_service);
   check_time(sr, scope.request_ms, wall_now_ms);
   const Credential& cred = check_credential(credentials_, scope.credential, sr);
   const CredentialScope& cs = scope.credential;

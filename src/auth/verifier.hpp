@@ -37,6 +37,7 @@ inline constexpr int64_t kMaxPresignedExpiresSeconds = 604800;
 inline constexpr const char* kDefaultRegion = "us-east-1";
 inline constexpr const char* kDefaultAccountId = "000000000000";
 inline constexpr const char* kSignedService = "connect";
+inline constexpr const char* kStsSignedService = "sts";
 
 // The one place that says which SigV4 services and regions a credential scope may name.
 bool signed_service(std::string_view service);
@@ -50,7 +51,10 @@ class Verifier {
   // Mode::Off: no signature check; account = the access key when it is 12 digits, else 000000000000;
   // region = the credential scope's region when present and well-formed, else us-east-1. A
   // well-formed region where Amazon Connect does not run is still refused (InvalidSignatureException).
-  Identity verify(const http::Request& request, Millis wall_now_ms) const;
+  // `expected_service` is the credential scope's service the route expects: "connect" everywhere
+  // but the one STS route (sts:GetCallerIdentity), which passes kStsSignedService.
+  Identity verify(const http::Request& request, Millis wall_now_ms,
+                  std::string_view expected_service = kSignedService) const;
 
   Mode mode() const { return mode_; }
   const Credentials& credentials() const { return credentials_; }

@@ -66,8 +66,7 @@ store::ContactFlowRecord Service::require_flow(store::ReadTxn& t, const RequestC
   return *f;
 }
 
-Value Service::create_contact_flow(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
-  const std::string content = in.string_or("Content", "");
+void Service::check_flow_content(const std::string& content) {
   Value parsed;
   std::string why;
   if (!from_json(content, parsed, &why) || !parsed.is_map()) {
@@ -77,6 +76,11 @@ Value Service::create_contact_flow(const RequestContext& ctx, const Value& in, s
     fields.set("problems", Value(Value::List{problem}));
     throw AwsException(AwsError{"InvalidContactFlowException", "The flow is not valid.", fields, 0});
   }
+}
+
+Value Service::create_contact_flow(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
+  const std::string content = in.string_or("Content", "");
+  check_flow_content(content);
   Value out = Value::map();
   {
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
@@ -105,7 +109,7 @@ Value Service::describe_contact_flow(const RequestContext& ctx, const Value& in,
     v.set("Id", f.id);
     v.set("Name", f.name);
     v.set("Type", f.type);
-    v.set("State", "ACTIVE");
+    v.set("State", f.state);
     v.set("Status", f.status);
     if (f.description) v.set("Description", *f.description);
     v.set("Content", f.content);
@@ -137,7 +141,7 @@ Value Service::list_contact_flows(const RequestContext& ctx, const Value& in, st
       v.set("Arn", flow_arn(f));
       v.set("Name", f.name);
       v.set("ContactFlowType", f.type);
-      v.set("ContactFlowState", "ACTIVE");
+      v.set("ContactFlowState", f.state);
       v.set("ContactFlowStatus", f.status);
       list.push_back(std::move(v));
     }

@@ -151,6 +151,7 @@ Value Service::delete_instance(const RequestContext& ctx, const Value& in, store
     for (const auto& f : t.contact_flows(scope_of(ctx), r.id, {}, "", INT32_MAX))
       t.delete_all_tags(arn::contact_flow(f.region, f.account_id, f.instance_id, f.id));
     t.delete_contact_flows(scope_of(ctx), r.id);
+    t.delete_instance_attributes(scope_of(ctx), r.id);
     t.delete_instance(scope_of(ctx), r.id);
     t.delete_all_tags(instance_arn);
     return Value::map();

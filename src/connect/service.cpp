@@ -74,6 +74,9 @@ Service::Service(store::Store& store, const inventory::NumberPlan& plan, invento
       {"DescribeInstance", reads(&Service::describe_instance)},
       {"ListInstances", reads(&Service::list_instances)},
       {"DeleteInstance", writes(&Service::delete_instance)},
+      {"DescribeInstanceAttribute", reads(&Service::describe_instance_attribute)},
+      {"UpdateInstanceAttribute", writes(&Service::update_instance_attribute)},
+      {"ListInstanceAttributes", reads(&Service::list_instance_attributes)},
       {"TagResource", writes(&Service::tag_resource)},
       {"UntagResource", writes(&Service::untag_resource)},
       {"ListTagsForResource", reads(&Service::list_tags_for_resource)},
@@ -97,6 +100,9 @@ Service::Service(store::Store& store, const inventory::NumberPlan& plan, invento
       {"DescribeContactFlow", reads(&Service::describe_contact_flow)},
       {"ListContactFlows", reads(&Service::list_contact_flows)},
       {"DeleteContactFlow", writes(&Service::delete_contact_flow)},
+      {"UpdateContactFlowName", writes(&Service::update_contact_flow_name)},
+      {"UpdateContactFlowContent", writes(&Service::update_contact_flow_content)},
+      {"UpdateContactFlowMetadata", writes(&Service::update_contact_flow_metadata)},
       {"ListFlowAssociations", reads(&Service::list_flow_associations)},
   };
 }

@@ -108,6 +108,10 @@ class Service {
   Value describe_instance(const RequestContext& ctx, const Value& in, store::ReadTxn& t);
   Value list_instances(const RequestContext& ctx, const Value& in, store::ReadTxn& t);
   Value delete_instance(const RequestContext& ctx, const Value& in, store::WriteTxn& t);
+  // instance attributes
+  Value describe_instance_attribute(const RequestContext& ctx, const Value& in, store::ReadTxn& t);
+  Value update_instance_attribute(const RequestContext& ctx, const Value& in, store::WriteTxn& t);
+  Value list_instance_attributes(const RequestContext& ctx, const Value& in, store::ReadTxn& t);
   // phone numbers
   Value claim_phone_number(const RequestContext& ctx, const Value& in, store::WriteTxn& t);
   Value search_available_phone_numbers(const RequestContext& ctx, const Value& in, store::ReadTxn& t);
@@ -131,6 +135,11 @@ class Service {
   Value describe_contact_flow(const RequestContext& ctx, const Value& in, store::ReadTxn& t);
   Value list_contact_flows(const RequestContext& ctx, const Value& in, store::ReadTxn& t);
   Value delete_contact_flow(const RequestContext& ctx, const Value& in, store::WriteTxn& t);
+  Value update_contact_flow_name(const RequestContext& ctx, const Value& in, store::WriteTxn& t);
+  Value update_contact_flow_content(const RequestContext& ctx, const Value& in, store::WriteTxn& t);
+  Value update_contact_flow_metadata(const RequestContext& ctx, const Value& in, store::WriteTxn& t);
+  // InvalidContactFlowException unless the content is a JSON object.
+  static void check_flow_content(const std::string& content);
   Value list_flow_associations(const RequestContext& ctx, const Value& in, store::ReadTxn& t);
   // tags
   Value tag_resource(const RequestContext& ctx, const Value& in, store::WriteTxn& t);

@@ -1,4 +1,5 @@
 #include "inventory/number_plan.hpp"
+#include "inventory/pow10.hpp"
 
 #include <phonenumbers/phonemetadata.pb.h>
 #include <phonenumbers/phonenumberutil.h>
@@ -306,11 +307,37 @@ std::optional<BlockSpec> example_block(const std::string& iso, const char* type,
 
 }  // namespace
 
+bool NumberPlan::ranges_overlap(const BlockSpec& a, const BlockSpec& b) {
+  if (a.length != b.length) return false;
+  return a.prefix.size() <= b.prefix.size() ? b.prefix.starts_with(a.prefix) : a.prefix.starts_with(b.prefix);
+}
+
+bool NumberPlan::blocks_overlap(const BlockSpec& a, const BlockSpec& b) const {
+  if (!ranges_overlap(a, b)) return false;
+  // Both automata over the longer prefix: the range the blocks share.
+  const std::string& common = a.prefix.size() >= b.prefix.size() ? a.prefix : b.prefix;
+  const BlockAutomaton x = automaton({a.country, a.type, common, a.length});
+  const BlockAutomaton y = automaton({b.country, b.type, common, b.length});
+  // Leapfrog: each step skips to the other set's next valid number. Valid sets of number plans
+  // interleave at the granularity of their patterns' prefixes, so this ends in a few steps.
+  constexpr int kMaxSteps = 1 << 16;
+  uint64_t from = 0;
+  for (int i = 0; i < kMaxSteps; ++i) {
+    auto u = x.next_valid(from);
+    if (!u) return false;
+    auto v = y.next_valid(*u);
+    if (!v) return false;
+    if (*v == *u) return true;
+    from = *v;
+  }
+  return true;
+}
+
 std::vector<BlockSpec> NumberPlan::default_blocks(const std::vector<std::string>& countries) const {
   using T = pn::PhoneNumberUtil;
-  std::vector<BlockSpec> out;
+  std::vector<BlockSpec> wanted;
   auto push = [&](BlockSpec b) {
-    if (std::find(out.begin(), out.end(), b) == out.end()) out.push_back(std::move(b));
+    if (std::find(wanted.begin(), wanted.end(), b) == wanted.end()) wanted.push_back(std::move(b));
   };
   for (const std::string& iso : countries) {
     if (!knows_country(iso)) continue;
@@ -325,6 +352,66 @@ std::vector<BlockSpec> NumberPlan::default_blocks(const std::vector<std::string>
   }
   if (!countries.empty())
     push({std::string(kEveryCountry), "UIFN", "+800", int(1 + 3 + kUifnSubscriberDigits)});
+
+  // Owners first: of blocks that share a range, one whose first valid number libphonenumber
+  // places in the block's own country keeps it; the others yield (stable order otherwise).
+  auto contested = [&](size_t i) {
+    for (size_t j = 0; j < wanted.size(); ++j)
+      if (j != i && ranges_overlap(wanted[i], wanted[j])) return true;
+    return false;
+  };
+  std::vector<std::pair<bool, size_t>> order;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const BlockSpec& b = wanted[i];
+    bool owner = b.country == kEveryCountry || !contested(i);
+    if (!owner) {
+      const BlockAutomaton a = automaton(b);
+      if (auto first = a.next_valid(0)) {
+        std::string digits = std::to_string(*first);
+        owner = region_of(b.prefix + std::string(size_t(a.digits()) - digits.size(), '0') + digits) == b.country;
+      }
+    }
+    order.emplace_back(!owner, i);
+  }
+  std::stable_sort(order.begin(), order.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+
+  std::vector<BlockSpec> taken;
+  std::vector<std::optional<BlockSpec>> placed(wanted.size());
+  auto free_range = [&](const BlockSpec& b) {
+    return std::none_of(taken.begin(), taken.end(), [&](const BlockSpec& o) { return ranges_overlap(o, b); });
+  };
+  for (const auto& [yields, i] : order) {
+    const BlockSpec& b = wanted[i];
+    if (free_range(b)) {
+      taken.push_back(b);
+      placed[i] = b;
+      continue;
+    }
+    // The nearest free range of the same plan: vary the prefix's last 1, then 2, then 3 national
+    // digits upwards from the example's (wrapping), keeping at least 90 % of its valid numbers.
+    const uint64_t wanted_valid = automaton(b).valid_count();
+    const size_t national = b.prefix.size() - impl_->region(b.country)->cc_prefix.size();
+    std::optional<BlockSpec> moved;
+    for (size_t j = 1; j <= std::min<size_t>(3, national) && !moved; ++j) {
+      const size_t at = b.prefix.size() - j;
+      const uint64_t span = kPow10[j];
+      const uint64_t orig = std::stoull(b.prefix.substr(at));
+      for (uint64_t step = 1; step < span && !moved; ++step) {
+        std::string digits = std::to_string((orig + step) % span);
+        BlockSpec c = b;
+        c.prefix = b.prefix.substr(0, at) + std::string(j - digits.size(), '0') + digits;
+        if (!free_range(c)) continue;
+        if (automaton(c).valid_count() * 10 >= wanted_valid * 9) moved = std::move(c);
+      }
+    }
+    if (moved) {  // else: no room nearby; the country goes without this block
+      taken.push_back(*moved);
+      placed[i] = std::move(moved);
+    }
+  }
+  std::vector<BlockSpec> out;  // in the order wanted: block ids follow the country list
+  for (auto& p : placed)
+    if (p) out.push_back(std::move(*p));
   return out;
 }
 

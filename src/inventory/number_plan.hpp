@@ -62,7 +62,21 @@ class NumberPlan {
   // country a DID block (fixed-line example, else mobile) and a TOLL_FREE block when libphonenumber
   // has a toll-free example, each the example minus its last four digits (10^4 numbers); several
   // area codes for US and GB; SHARED for ZA; and one UIFN block {"*", "UIFN", "+800", 12}.
+  //
+  // No two of them share a number (ranges_overlap is false for every pair), so every number
+  // belongs to exactly one (country, type). Countries that share a numbering plan often share
+  // example numbers (every NANP country's toll-free example is the same +1 800 number; CX and CC
+  // use AU's; GG, JE and IM GB's): the range goes to the country libphonenumber names as the
+  // region of its numbers, and every other country's block moves to the nearest free range of the
+  // same plan (the example's prefix with its last digits varied) that is as valid as the original.
   std::vector<BlockSpec> default_blocks(const std::vector<std::string>& countries) const;
+
+  // Do the blocks cover a common E.164 string (same length, one prefix extends the other)?
+  static bool ranges_overlap(const BlockSpec& a, const BlockSpec& b);
+  // Is some number valid in both blocks? Exact (the two automata over the range both cover);
+  // beyond a bound of work it answers true, the safe side for refusing a block. Throws
+  // std::invalid_argument for a malformed block.
+  bool blocks_overlap(const BlockSpec& a, const BlockSpec& b) const;
 
   // Checks an admin-supplied block: known type, known country ("*" only for UIFN), prefix '+' and
   // digits starting with the country's calling code (+800 for UIFN), length <= 16 and >= the

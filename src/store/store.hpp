@@ -134,6 +134,7 @@ struct ContactFlowRecord {
   std::optional<std::string> description;
   std::string content, status;
   Millis modified_ms = 0;
+  std::string state = "ACTIVE";  // ACTIVE | ARCHIVED
 };
 
 struct ReleaseCount {
@@ -178,6 +179,9 @@ class ReadTxn {
   // Ordered by id, strictly after `after_id` (empty: from the start), at most `limit`.
   virtual std::vector<InstanceRecord> instances(const Scope& s, const std::string& after_id, int limit) = 0;
   virtual int64_t count_instances(const Scope& s) = 0;
+  // Attributes set on an instance (UpdateInstanceAttribute), by attribute type; absent ones have
+  // the default of a new instance (the domain knows it).
+  virtual std::map<std::string, std::string> instance_attributes(const Scope& s, const std::string& instance_id) = 0;
 
   // Traffic distribution groups, in their home region.
   virtual std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& s,
@@ -246,6 +250,10 @@ class WriteTxn : public ReadTxn {
   virtual Insert insert_instance(const InstanceRecord& r) = 0;
   virtual bool delete_instance(const Scope& s, const std::string& id) = 0;
   virtual void set_replica_region(const Scope& s, const std::string& id, const std::optional<std::string>& region) = 0;
+  virtual void set_instance_calls(const Scope& s, const std::string& id, bool inbound, bool outbound) = 0;
+  virtual void put_instance_attribute(const Scope& s, const std::string& instance_id, const std::string& type,
+                                      const std::string& value) = 0;
+  virtual void delete_instance_attributes(const Scope& s, const std::string& instance_id) = 0;
 
   // Traffic distribution groups. Conflict when the name is taken in the scope.
   virtual Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& r) = 0;
@@ -287,6 +295,9 @@ class WriteTxn : public ReadTxn {
 
   // Contact flows. Conflict when the instance already has a flow of that name.
   virtual Insert insert_contact_flow(const ContactFlowRecord& r) = 0;
+  // Stores name, description, content, status, state and modified_ms of an existing flow; Conflict
+  // when another flow of the instance has that name.
+  virtual Insert update_contact_flow(const ContactFlowRecord& r) = 0;
   virtual bool delete_contact_flow(const Scope& s, const std::string& instance_id, const std::string& id) = 0;
   virtual void delete_contact_flows(const Scope& s, const std::string& instance_id) = 0;
   virtual void clear_flow(const std::string& flow_arn) = 0;

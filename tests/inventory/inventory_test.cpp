@@ -212,15 +212,23 @@ TEST_F(InventoryTest, HoldsHideNumbersAndExpiryRestoresThem) {
 }
 
 TEST_F(InventoryTest, HeldNumbersAreHiddenEverywhereTheyAppear) {
-  // +1 800 212 xxxx is the toll-free block of CA, AS and other NANP countries (same example number).
-  auto ca = inv.search("CA", "TOLL_FREE", "+1800212", "", 1, kNow);
-  auto as = inv.search("AS", "TOLL_FREE", "+1800212", "", 1, kNow);
-  ASSERT_EQ(ca.numbers, std::vector<std::string>{"+18002120000"});
-  ASSERT_EQ(as.numbers, ca.numbers);
+  // Default blocks never overlap, but the index copes with blocks that do (a data directory from
+  // before blocks were made disjoint): a held number is hidden from every block that contains it.
+  inv.add_block(30001, {"CA", "TOLL_FREE", "+1800234", 12});  // the US toll-free block's range
+  auto ca = inv.search("CA", "TOLL_FREE", "+1800234", "", 1, kNow);
+  auto us = inv.search("US", "TOLL_FREE", "+1800234", "", 1, kNow);
+  ASSERT_EQ(ca.numbers, std::vector<std::string>{"+18002340000"});
+  ASSERT_EQ(us.numbers, ca.numbers);
   inv.hold(ca.numbers[0], Inventory::kForever);
-  EXPECT_EQ(inv.search("AS", "TOLL_FREE", "+1800212", "", 1, kNow).numbers[0], "+18002120001");
-  EXPECT_FALSE(inv.available(ca.numbers[0], "AS", "TOLL_FREE", kNow));
+  EXPECT_EQ(inv.search("US", "TOLL_FREE", "+1800234", "", 1, kNow).numbers[0], "+18002340001");
+  EXPECT_FALSE(inv.available(ca.numbers[0], "US", "TOLL_FREE", kNow));
   EXPECT_FALSE(inv.available(ca.numbers[0], "CA", "TOLL_FREE", kNow));
+  // The UIFN block serves every country: held once, hidden everywhere.
+  const std::string uifn = inv.search("JP", "UIFN", "", "", 1, kNow).numbers.at(0);
+  EXPECT_EQ(inv.search("FR", "UIFN", "", "", 1, kNow).numbers.at(0), uifn);
+  inv.hold(uifn, Inventory::kForever);
+  EXPECT_NE(inv.search("FR", "UIFN", "", "", 1, kNow).numbers.at(0), uifn);
+  EXPECT_FALSE(inv.available(uifn, "JP", "UIFN", kNow));
 }
 
 TEST_F(InventoryTest, ClusteredHoldsCoalesceIntoOneRun) {
@@ -308,16 +316,27 @@ TEST_F(InventoryTest, AdminStockedUnvalidatedTypes) {
 }
 
 TEST_F(InventoryTest, BlockOf) {
-  auto b = inv.block_of("+18002345678");  // in the US, VG, KY, PR... toll-free blocks
+  // Every NANP country's toll-free example is a +1 800 number; in the default inventory only the
+  // US block holds +1 800 234 xxxx, the others have ranges of their own.
+  auto b = inv.block_of("+18002345678");
   ASSERT_TRUE(b);
-  EXPECT_EQ(b->spec.country, "US");  // libphonenumber's region of the number first
+  EXPECT_EQ(b->spec.country, "US");
   EXPECT_EQ(b->spec.type, "TOLL_FREE");
-  b = inv.block_of("+18002345678", "PR");
-  ASSERT_TRUE(b);
-  EXPECT_EQ(b->spec.country, "PR");
-  b = inv.block_of("+18002120000");  // CA, AS, ... but no US block: the lowest id
-  ASSERT_TRUE(b);
-  EXPECT_EQ(b->spec.country, "AS");
+  EXPECT_FALSE(inv.block_of("+18002345678", "PR"));
+  for (const auto& pr : inv.blocks())
+    if (pr.spec.country == "PR" && pr.spec.type == "TOLL_FREE") {
+      const std::string n = pr.spec.prefix + "5678";
+      EXPECT_EQ(inv.block_of(n)->spec.country, "PR") << n;
+      EXPECT_FALSE(inv.block_of(n, "US")) << n;
+    }
+  // Blocks that do overlap (stocked before the rule): libphonenumber's region of the number
+  // first, else the lowest id.
+  inv.add_block(30001, {"PR", "TOLL_FREE", "+1800234", 12});
+  inv.add_block(30002, {"VG", "TOLL_FREE", "+1800999", 12});
+  inv.add_block(30003, {"KY", "TOLL_FREE", "+1800999", 12});
+  EXPECT_EQ(inv.block_of("+18002345678")->spec.country, "US");
+  EXPECT_EQ(inv.block_of("+18002345678", "PR")->spec.country, "PR");
+  EXPECT_EQ(inv.block_of("+18009990000")->spec.country, "VG");
   b = inv.block_of("+80012345678", "JP");
   ASSERT_TRUE(b);
   EXPECT_EQ(b->spec, (BlockSpec{"*", "UIFN", "+800", 12}));

@@ -140,11 +140,24 @@ constexpr const char* kUpsertExternal =
     "INSERT INTO external_numbers (source_arn, number, country, type) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (source_arn) DO UPDATE SET number = excluded.number, country = excluded.country, type = excluded.type";
 
-#define CL_FLOW_COLUMNS "account_id, region, instance_id, id, name, type, description, content, status, modified_ms"
+#define CL_FLOW_COLUMNS "account_id, region, instance_id, id, name, type, description, content, status, modified_ms, state"
 constexpr const char* kSelectFlow =
     "SELECT " CL_FLOW_COLUMNS " FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
 constexpr const char* kInsertFlow =
-    "INSERT INTO contact_flows (" CL_FLOW_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    "INSERT INTO contact_flows (" CL_FLOW_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+constexpr const char* kUpdateFlow =
+    "UPDATE contact_flows SET name = ?5, description = ?6, content = ?7, status = ?8, modified_ms = ?9, state = ?10 "
+    "WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
+
+constexpr const char* kSelectInstanceAttributes =
+    "SELECT attribute_type, value FROM instance_attributes WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3";
+constexpr const char* kUpsertInstanceAttribute =
+    "INSERT INTO instance_attributes (account_id, region, instance_id, attribute_type, value) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (account_id, region, instance_id, attribute_type) DO UPDATE SET value = excluded.value";
+constexpr const char* kDeleteInstanceAttributes =
+    "DELETE FROM instance_attributes WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3";
+constexpr const char* kSetInstanceCalls =
+    "UPDATE instances SET inbound_calls = ?4, outbound_calls = ?5 WHERE account_id = ?1 AND region = ?2 AND id = ?3";
 constexpr const char* kSelectFlows =
     "SELECT " CL_FLOW_COLUMNS " FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 "
     "AND (?4 IS NULL OR type IN (SELECT value FROM json_each(?4))) AND id > ?5 ORDER BY id LIMIT ?6";
@@ -435,7 +448,8 @@ void bind_phone(Stmt& s, const PhoneNumberRecord& r) {
 }
 
 ContactFlowRecord flow_row(const Stmt& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.opt_text(6), s.text(7), s.text(8), s.integer(9)};
+  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),      s.text(5),
+          s.opt_text(6), s.text(7), s.text(8), s.integer(9), s.text(10)};
 }
 
 template <class Row, class Fn>
@@ -556,6 +570,13 @@ class SqliteTxn final : public WriteTxn {
     Stmt s(c_, sql::kSelectExternals);
     return rows<ExternalNumber>(s, [](const Stmt& r) { return ExternalNumber{r.text(0), r.text(1), r.text(2), r.text(3)}; });
   }
+  std::map<std::string, std::string> instance_attributes(const Scope& sc, const std::string& instance_id) override {
+    Stmt s(c_, sql::kSelectInstanceAttributes);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id);
+    std::map<std::string, std::string> out;
+    while (s.step()) out.emplace(s.text(0), s.text(1));
+    return out;
+  }
   std::optional<ContactFlowRecord> contact_flow(const Scope& sc, const std::string& instance_id, const std::string& id) override {
     Stmt s(c_, sql::kSelectFlow);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, id);
@@ -599,6 +620,22 @@ class SqliteTxn final : public WriteTxn {
     Stmt s(c_, sql::kDeleteInstance);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
     return s.changes() > 0;
+  }
+  void set_instance_calls(const Scope& sc, const std::string& id, bool inbound, bool outbound) override {
+    Stmt s(c_, sql::kSetInstanceCalls);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id).bind(4, inbound).bind(5, outbound);
+    s.step();
+  }
+  void put_instance_attribute(const Scope& sc, const std::string& instance_id, const std::string& type,
+                              const std::string& value) override {
+    Stmt s(c_, sql::kUpsertInstanceAttribute);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, type).bind(5, value);
+    s.step();
+  }
+  void delete_instance_attributes(const Scope& sc, const std::string& instance_id) override {
+    Stmt s(c_, sql::kDeleteInstanceAttributes);
+    s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id);
+    s.step();
   }
   void set_replica_region(const Scope& sc, const std::string& id, const std::optional<std::string>& region) override {
     Stmt s(c_, sql::kSetReplicaRegion);
@@ -698,7 +735,13 @@ class SqliteTxn final : public WriteTxn {
   Insert insert_contact_flow(const ContactFlowRecord& r) override {
     Stmt s(c_, sql::kInsertFlow);
     s.bind(1, r.account_id).bind(2, r.region).bind(3, r.instance_id).bind(4, r.id).bind(5, r.name).bind(6, r.type);
-    s.bind(7, r.description).bind(8, r.content).bind(9, r.status).bind(10, r.modified_ms);
+    s.bind(7, r.description).bind(8, r.content).bind(9, r.status).bind(10, r.modified_ms).bind(11, r.state);
+    return s.insert();
+  }
+  Insert update_contact_flow(const ContactFlowRecord& r) override {
+    Stmt s(c_, sql::kUpdateFlow);
+    s.bind(1, r.account_id).bind(2, r.region).bind(3, r.instance_id).bind(4, r.id).bind(5, r.name);
+    s.bind(6, r.description).bind(7, r.content).bind(8, r.status).bind(9, r.modified_ms).bind(10, r.state);
     return s.insert();
   }
   bool delete_contact_flow(const Scope& sc, const std::string& instance_id, const std::string& id) override {
