@@ -96,7 +96,9 @@ TEST_F(ServiceOperations, ReadsAndWritesAreToldApartByWhatTheOperationDoes) {
   for (const auto& op : service.operations()) {
     EXPECT_TRUE(std::regex_match(op, reads) || std::regex_match(op, writes)) << op << ": neither read nor write?";
     EXPECT_EQ(service.writes(op), std::regex_match(op, writes)) << op;
-    if (protocol::Model::embedded().operation(op)->method == "GET") EXPECT_FALSE(service.writes(op)) << op;
+    if (protocol::Model::embedded().operation(op)->method == "GET") {
+      EXPECT_FALSE(service.writes(op)) << op;
+    }
   }
 }
 

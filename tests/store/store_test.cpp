@@ -20,6 +20,7 @@
 #include "store/postgres/postgres_store.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cl::store {
 namespace {

@@ -196,7 +196,8 @@ constexpr const char* kUpsertExternal =
     "ON CONFLICT (source_arn) DO UPDATE SET number = EXCLUDED.number, country = EXCLUDED.country, "
     "type = EXCLUDED.type";
 
-#define CL_FLOW_COLUMNS "account_id, region, instance_id, id, name, type, description, content, status, modified_ms"
+#define CL_FLOW_COLUMNS \
+  "account_id, region, instance_id, id, name, type, description, content, status, modified_ms, state"
 constexpr const char* kSelectFlow =
     "SELECT " CL_FLOW_COLUMNS
     " FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3 AND id = $4";
@@ -205,8 +206,23 @@ constexpr const char* kSelectFlowForUpdate =
     " FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3 AND id = $4 FOR UPDATE";
 constexpr const char* kInsertFlow =
     "INSERT INTO contact_flows (" CL_FLOW_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
     "ON CONFLICT (account_id, region, instance_id, name) DO NOTHING RETURNING 1";
+// A rename onto a name another flow of the instance has changes nothing (Conflict).
+constexpr const char* kUpdateFlow =
+    "UPDATE contact_flows SET name = $5, description = $6, content = $7, status = $8, modified_ms = $9, state = $10 "
+    "WHERE account_id = $1 AND region = $2 AND instance_id = $3 AND id = $4 AND NOT EXISTS (SELECT 1 FROM "
+    "contact_flows o WHERE o.account_id = $1 AND o.region = $2 AND o.instance_id = $3 AND o.name = $5 AND o.id <> $4) "
+    "RETURNING 1";
+constexpr const char* kSelectInstanceAttributes =
+    "SELECT attribute_type, value FROM instance_attributes WHERE account_id = $1 AND region = $2 AND instance_id = $3";
+constexpr const char* kUpsertInstanceAttribute =
+    "INSERT INTO instance_attributes (account_id, region, instance_id, attribute_type, value) VALUES ($1, $2, $3, $4, $5) "
+    "ON CONFLICT (account_id, region, instance_id, attribute_type) DO UPDATE SET value = EXCLUDED.value";
+constexpr const char* kDeleteInstanceAttributes =
+    "DELETE FROM instance_attributes WHERE account_id = $1 AND region = $2 AND instance_id = $3";
+constexpr const char* kSetInstanceCalls =
+    "UPDATE instances SET inbound_calls = $4, outbound_calls = $5 WHERE account_id = $1 AND region = $2 AND id = $3";
 constexpr const char* kSelectFlows =
     "SELECT " CL_FLOW_COLUMNS " FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3 "
     "AND ($4::text[] IS NULL OR type = ANY($4)) AND id > $5 ORDER BY id LIMIT $6";
@@ -235,7 +251,7 @@ constexpr const char* kDeleteEverything[] = {
     "DELETE FROM traffic_distribution_groups", "DELETE FROM tags", "DELETE FROM idempotency",
     "DELETE FROM blocks",            "DELETE FROM number_holds",   "DELETE FROM phone_numbers",
     "DELETE FROM releases",          "DELETE FROM external_numbers", "DELETE FROM contact_flows",
-    "DELETE FROM fault_rules",
+    "DELETE FROM fault_rules",       "DELETE FROM instance_attributes",
 };
 
 // Snapshots (admin export/import).
@@ -729,6 +745,22 @@ class PgTxn final : public WriteTxn {
   void set_replica_region(const Scope& s, const std::string& id, const std::optional<std::string>& region) override {
     c_.exec(sql::kSetReplicaRegion, {s.account_id, s.region, id, region});
   }
+  std::map<std::string, std::string> instance_attributes(const Scope& s, const std::string& instance_id) override {
+    auto r = c_.exec(sql::kSelectInstanceAttributes, {s.account_id, s.region, instance_id});
+    std::map<std::string, std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.emplace(r.text(i, 0), r.text(i, 1));
+    return out;
+  }
+  void set_instance_calls(const Scope& s, const std::string& id, bool inbound, bool outbound) override {
+    c_.exec(sql::kSetInstanceCalls, {s.account_id, s.region, id, inbound, outbound});
+  }
+  void put_instance_attribute(const Scope& s, const std::string& instance_id, const std::string& type,
+                              const std::string& value) override {
+    c_.exec(sql::kUpsertInstanceAttribute, {s.account_id, s.region, instance_id, type, value});
+  }
+  void delete_instance_attributes(const Scope& s, const std::string& instance_id) override {
+    c_.exec(sql::kDeleteInstanceAttributes, {s.account_id, s.region, instance_id});
+  }
 
   static TrafficDistributionGroupRecord tdg_row(const Result& r, int i) {
     TrafficDistributionGroupRecord x;
@@ -919,8 +951,8 @@ class PgTxn final : public WriteTxn {
   }
 
   static ContactFlowRecord flow_row(const Result& r, int i) {
-    return {r.text(i, 0), r.text(i, 1), r.text(i, 2),     r.text(i, 3), r.text(i, 4),
-            r.text(i, 5), r.opt_text(i, 6), r.text(i, 7), r.text(i, 8), r.integer(i, 9)};
+    return {r.text(i, 0), r.text(i, 1), r.text(i, 2),     r.text(i, 3), r.text(i, 4),   r.text(i, 5),
+            r.opt_text(i, 6), r.text(i, 7), r.text(i, 8), r.integer(i, 9), r.text(i, 10)};
   }
   std::optional<ContactFlowRecord> contact_flow(const Scope& s, const std::string& instance_id,
                                                 const std::string& id) override {
@@ -942,7 +974,12 @@ class PgTxn final : public WriteTxn {
   }
   Insert insert_contact_flow(const ContactFlowRecord& x) override {
     auto r = c_.exec(sql::kInsertFlow, {x.account_id, x.region, x.instance_id, x.id, x.name, x.type, x.description,
-                                        x.content, x.status, x.modified_ms});
+                                        x.content, x.status, x.modified_ms, x.state});
+    return r.rows() == 1 ? Insert::Ok : Insert::Conflict;
+  }
+  Insert update_contact_flow(const ContactFlowRecord& x) override {
+    auto r = c_.exec(sql::kUpdateFlow, {x.account_id, x.region, x.instance_id, x.id, x.name, x.description, x.content,
+                                        x.status, x.modified_ms, x.state});
     return r.rows() == 1 ? Insert::Ok : Insert::Conflict;
   }
   bool delete_contact_flow(const Scope& s, const std::string& instance_id, const std::string& id) override {
