@@ -172,7 +172,12 @@ int serve(const ServeConfig& c) {
     cl::store::PostgresOptions store_options;
     store_options.dsn = o.postgres;
     store_options.on_commit = on_commit;
-    store = cl::store::open_postgres(store_options);
+    try {
+      store = cl::store::open_postgres(store_options);
+    } catch (const cl::store::StoreFailure& e) {
+      throw std::runtime_error(std::string("--postgres: ") + e.what() +
+                               ": check that the database is running and the connection string is right");
+    }
   } else {
     cl::app::logging::say(o.in_memory ? std::string("opening the in-memory store")
                                       : "opening the sqlite store in " + o.data_dir);

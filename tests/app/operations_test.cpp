@@ -156,6 +156,9 @@ TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
   settle();
   call("DescribeInstance", obj({{"InstanceId", id}}));
   call("ListInstances", obj({{"MaxResults", 1}}));
+  call("UpdateInstanceAttribute", obj({{"InstanceId", id}, {"AttributeType", "CONTACTFLOW_LOGS"}, {"Value", "true"}}));
+  call("DescribeInstanceAttribute", obj({{"InstanceId", id}, {"AttributeType", "CONTACTFLOW_LOGS"}}));
+  call("ListInstanceAttributes", obj({{"InstanceId", id}, {"MaxResults", 5}}));
   call("ReplicateInstance", obj({{"InstanceId", id}, {"ReplicaRegion", "us-west-2"}, {"ReplicaAlias", "strict-w"},
                                  {"ClientToken", "t-2"}}));
   settle();
@@ -197,6 +200,15 @@ TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
                                                                 R"("Parameters":{},"Transitions":{}}]})"},
                                                     {"Tags", obj({{"k", "v"}})}}));
   const std::string flow_id = flow.string_or("ContactFlowId", "");
+  call("UpdateContactFlowName", obj({{"InstanceId", id}, {"ContactFlowId", flow_id}, {"Name", "renamed flow"},
+                                     {"Description", "d2"}}));
+  call("UpdateContactFlowContent", obj({{"InstanceId", id}, {"ContactFlowId", flow_id},
+                                        {"Content", R"({"Version":"2019-10-30","StartAction":"y",)"
+                                                    R"("Actions":[{"Identifier":"y",)"
+                                                    R"("Type":"DisconnectParticipant",)"
+                                                    R"("Parameters":{},"Transitions":{}}]})"}}));
+  call("UpdateContactFlowMetadata", obj({{"InstanceId", id}, {"ContactFlowId", flow_id}, {"Name", "final flow"},
+                                         {"ContactFlowState", "ACTIVE"}}));
   call("DescribeContactFlow", obj({{"InstanceId", id}, {"ContactFlowId", flow_id}}));
   call("ListContactFlows", obj({{"InstanceId", id}, {"MaxResults", 2}}));
   call("AssociatePhoneNumberContactFlow", obj({{"PhoneNumberId", phone_id}, {"InstanceId", id},

@@ -147,7 +147,7 @@ class FlagValidationTest(unittest.TestCase):
             # Without --data-dir the default ./connect-local-data is not created either.
             self.assert_refused(["--log-level", "verbose"], "--log-level", with_data_dir=False)
 
-    def test_postgres_is_validated_like_every_flag_then_refused(self):
+    def test_postgres_is_validated_like_every_flag_and_an_unreachable_database_is_named(self):
         self.assert_refused(["--postgres", "postgresql://localhost/x", "--log-level", "verbose"], "--log-level",
                             with_data_dir=False)
         self.assert_refused(["--postgres", "postgresql://localhost/x"], "--postgres", with_data_dir=False)
