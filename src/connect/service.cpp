@@ -323,7 +323,17 @@ Value Service::idempotent(const RequestContext& ctx, const Value& in, store::Wri
     if (!from_json(seen->response, out)) throw store::StoreFailure("stored idempotent response is not JSON");
     return out;
   }
-  Value out = body();
+  Value out;
+  try {
+    out = body();
+  } catch (const AwsException&) {
+    // The request may have failed only because a concurrent one with the same token (on any node)
+    // won the race meanwhile (it holds the number now): when its record is there, run again and
+    // replay its answer.
+    if (auto seen = t.idempotency(scope, ctx.operation, *token); seen && seen->created_ms > expired_before)
+      throw store::Retry("idempotency token used concurrently");
+    throw;
+  }
   // A concurrent request with the same token (on any node) may have won meanwhile: run again and
   // replay its answer.
   if (t.insert_idempotency(scope, ctx.operation, *token, {fingerprint, to_json(out), ctx.now_ms}, expired_before + 1) ==
