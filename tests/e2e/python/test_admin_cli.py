@@ -52,7 +52,7 @@ class StatusAndClock(AdminCliCase):
         self.assertEqual(v["health"]["status"], "ok")
         self.assertAlmostEqual(v["clock"]["now"], self.server.now(), delta=5)
         # --json after the command works too.
-        self.assertEqual(json.loads(self.cli("status", "--json").stdout)["health"]["store"], "sqlite")
+        self.assertEqual(json.loads(self.cli("status", "--json").stdout)["health"]["store"], store)
 
     def test_clock_shows_and_advances_by_every_unit(self):
         before = self.server.now()
