@@ -22,7 +22,7 @@ while [ "$claimed" -lt "$numbers" ]; do
   out=$("$loadgen" --port "$port" --connections 64 --seconds 5 --op claim --instance "$instance" --number-base "$base")
   ok=$(sed -n 's/.*statuses=.*200:\([0-9]*\).*/\1/p' <<<"$out")
   claimed=$((claimed + ${ok:-0}))
-  base=$((base + 10000000))  # each round claims from a fresh range
+  base=$((base + 1000000))  # each round claims from a fresh range of the block
 done
 echo "claimed $claimed numbers"
 
@@ -44,7 +44,9 @@ curl -sf "http://127.0.0.1:$port/_connect-local/snapshot" -o "$work/seeded.json"
 
 python3 - "$work/before.json" "$work/after.json" "$work/seeded.json" <<'PY'
 import json, sys
-before, after, seeded = (json.load(open(p))["tables"] for p in sys.argv[1:])
+# schema_migrations records when each server applied its migrations: the same names, other times.
+before, after, seeded = ({k: v for k, v in json.load(open(p))["tables"].items() if k != "schema_migrations"}
+                         for p in sys.argv[1:])
 assert before == after, "the imported state differs from the exported one"
 assert before == seeded, "the seeded state differs from the exported one"
 print(f"identical after import and after --seed: {sum(len(t['rows']) for t in before.values())} rows in {len(before)} tables")
