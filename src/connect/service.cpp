@@ -128,6 +128,15 @@ void Service::start(std::vector<inventory::BlockSpec> defaults) {
   });
 }
 
+namespace {
+std::vector<FaultRule> stored_fault_rules(store::ReadTxn& t) {
+  std::vector<FaultRule> rules;
+  for (const auto& rec : t.fault_rules())
+    if (auto r = FaultRule::from_record(rec)) rules.push_back(std::move(*r));
+  return rules;
+}
+}  // namespace
+
 void Service::load_caches(store::ReadTxn& t, Millis now_ms) {
   if (apply_clock_offset_) {
     apply_clock_offset_(stored_clock_offset(t));
@@ -138,10 +147,7 @@ void Service::load_caches(store::ReadTxn& t, Millis now_ms) {
   const auto holds = t.active_holds(now_ms);
   inventory_.reserve_holds(holds.size());
   for (const auto& [number, until] : holds) inventory_.hold(number, until);
-  std::vector<FaultRule> rules;
-  for (const auto& rec : t.fault_rules())
-    if (auto r = FaultRule::from_record(rec)) rules.push_back(std::move(*r));
-  faults_.load(std::move(rules));
+  faults_.load(stored_fault_rules(t));
 }
 
 void Service::on_changes(const std::vector<store::Change>& changes) {
@@ -178,24 +184,38 @@ void Service::refresh(store::ReadTxn& t) {
       !faults_stale_.load(std::memory_order_acquire))
     return;
   std::lock_guard lk(refresh_mu_);
+  // Flags are cleared before reading, so a change announced meanwhile marks them again; a read that
+  // fails (the database went away) marks them again too, so the next transaction reloads.
   if (reset_pending_) {
-    // Flags are cleared before reading, so a change announced meanwhile marks them again.
     reset_pending_ = false;
     blocks_stale_ = false;
     faults_stale_ = false;
-    load_caches(t, clock_.now_ms());
+    try {
+      load_caches(t, clock_.now_ms());
+    } catch (...) {
+      reset_pending_ = true;  // holds_since_reset_ is kept for the next attempt
+      throw;
+    }
     // Holds committed after the reset may postdate this snapshot: apply them again, in order.
     for (const auto& [number, until] : holds_since_reset_) inventory_.hold(number, until);
     holds_since_reset_.clear();
     return;
   }
-  if (blocks_stale_.exchange(false))
-    for (const auto& b : t.blocks()) inventory_.add_block(b.id, {b.country, b.type, b.prefix, b.length});
+  if (blocks_stale_.exchange(false)) {
+    try {
+      for (const auto& b : t.blocks()) inventory_.add_block(b.id, {b.country, b.type, b.prefix, b.length});
+    } catch (...) {
+      blocks_stale_ = true;
+      throw;
+    }
+  }
   if (faults_stale_.exchange(false)) {
-    std::vector<FaultRule> rules;
-    for (const auto& rec : t.fault_rules())
-      if (auto r = FaultRule::from_record(rec)) rules.push_back(std::move(*r));
-    faults_.load(std::move(rules));
+    try {
+      faults_.load(stored_fault_rules(t));
+    } catch (...) {
+      faults_stale_ = true;
+      throw;
+    }
   }
 }
 
