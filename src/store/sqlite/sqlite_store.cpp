@@ -204,8 +204,10 @@ void configure_sqlite_once() {
   (void)configured;
 }
 
-// WAL frames after which the checkpointer copies the WAL into the database (SQLite's own default).
-constexpr int kCheckpointFrames = 1000;
+// WAL frames (4 KiB pages) after which the checkpointer copies the WAL into the database. Ten times
+// SQLite's default: the pages every claim rewrites (the ends of the indexes) are copied once per
+// checkpoint, so fewer checkpoints copy fewer pages per claim; the WAL stays under ~40 MiB.
+constexpr int kCheckpointFrames = 10000;
 
 constexpr const char* kTempStoreMemory = "PRAGMA temp_store = MEMORY";
 
