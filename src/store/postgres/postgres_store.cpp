@@ -642,6 +642,7 @@ class Connection {
     out.reserve(steps.size());
     ResultPtr error(nullptr, &PQclear);
     const char* failed = text;
+    bool skipped = false;  // a step the server did not run (aborted pipeline) or answered oddly
     for (const auto& s : steps) {
       ResultPtr r = next_result(deadline, text);
       if (!r) lost(text);
@@ -653,6 +654,8 @@ class Connection {
         if (!error && PQresultStatus(r.get()) == PGRES_FATAL_ERROR) {
           error = std::move(r);
           failed = s.text;
+        } else {
+          skipped = true;
         }
         out.emplace_back(nullptr);
       }
@@ -663,6 +666,13 @@ class Connection {
       throw PgError(std::string("postgres: pipeline out of step (") + text + ")", "08000", true);
     }
     if (error) raise(error.get(), failed);
+    // A step without a result and without an error (the pipeline aborted by a failure libpq did
+    // not report as a statement's, e.g. the server terminating the session) must never read as an
+    // empty result: "no row" would be taken for an answer.
+    if (skipped) {
+      broken_ = true;
+      throw PgError(std::string("postgres: pipeline aborted without an error (") + text + ")", "08000", true);
+    }
     return out;
   }
 
@@ -1209,8 +1219,9 @@ class PostgresStore final : public Store {
   }
 
   void read(const std::function<void(ReadTxn&)>& fn) override {
+    catch_up(nullptr);  // before taking a pooled connection: most reads then hold one only briefly
     Lease lease(*this);
-    run(lease.conn, false, [&fn](PgTxn& t) { fn(t); });
+    run(lease.conn, false, [&fn](PgTxn& t) { fn(t); }, /*caught_up=*/true);
   }
 
   void set_change_listener(ChangeListener listener) override {
@@ -1312,7 +1323,10 @@ class PostgresStore final : public Store {
 
   // Reads and applies the changes this node has not applied yet. Single flight: a caller waits for
   // a query that started after it arrived, and at most one runs at a time.
-  void catch_up(Connection& c) {
+  // `c`: the caller's connection, used if it leads the query; nullptr: a leader uses the flight
+  // connection (one per node, only ever used by the one running flight), so a read waiting for the
+  // log holds no pooled connection.
+  void catch_up(Connection* c) {
     std::unique_lock lk(flight_mu_);
     const uint64_t need = launched_ + 1;
     while (completed_ < need) {
@@ -1324,7 +1338,10 @@ class PostgresStore final : public Store {
       const uint64_t id = ++launched_;
       lk.unlock();
       try {
-        read_change_log(c);
+        if (c)
+          read_change_log(*c);
+        else
+          read_change_log_on_flight_connection();
       } catch (...) {
         lk.lock();
         flight_running_ = false;
@@ -1336,6 +1353,24 @@ class PostgresStore final : public Store {
       flight_running_ = false;
       completed_ = id;
       flight_cv_.notify_all();
+    }
+  }
+
+  // Like run(): a connection found broken (the server restarted while it was idle) is replaced once.
+  void read_change_log_on_flight_connection() {
+    bool fresh = false;
+    if (!flight_conn_ || flight_conn_->broken()) {
+      flight_conn_.reset();
+      flight_conn_ = connect();
+      fresh = true;
+    }
+    try {
+      read_change_log(*flight_conn_);
+    } catch (const PgError& e) {
+      if (fresh || !e.broken() || e.sqlstate() == kClientTimeout) throw;
+      flight_conn_.reset();
+      flight_conn_ = connect();
+      read_change_log(*flight_conn_);
     }
   }
 
@@ -1418,7 +1453,7 @@ class PostgresStore final : public Store {
   // the transaction runs again: nothing of it was committed. A broken COMMIT has an unknown outcome
   // and is reported.
   template <class Body>
-  void run(std::unique_ptr<Connection>& conn, bool write, const Body& body) {
+  void run(std::unique_ptr<Connection>& conn, bool write, const Body& body, bool caught_up = false) {
     int attempts = 0;
     size_t reconnects = 0;
     for (;;) {
@@ -1438,7 +1473,7 @@ class PostgresStore final : public Store {
                reconnects++ <= pool_size_ + submitters_.size();
       };
       try {
-        catch_up(c);
+        if (!caught_up) catch_up(&c);
       } catch (const PgError& e) {
         if (replaceable(e)) continue;
         throw;
@@ -1498,7 +1533,7 @@ class PostgresStore final : public Store {
       try {
         Lease lease(*this);
         if (!lease.conn || lease.conn->broken()) lease.conn = connect();
-        catch_up(*lease.conn);
+        catch_up(lease.conn.get());
       } catch (...) {
         // The database is unreachable: requests report it; this retries at the next tick.
       }
@@ -1553,6 +1588,7 @@ class PostgresStore final : public Store {
   std::mutex flight_mu_;
   std::condition_variable flight_cv_;
   bool flight_running_ = false;
+  std::unique_ptr<Connection> flight_conn_;  // a leader's without one of its own (reads)
   uint64_t launched_ = 0, completed_ = 0;
 
   std::mutex queue_mu_;
