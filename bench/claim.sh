@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ClaimPhoneNumber, durable (SQLite on disk, synchronous=FULL, group commit), SigV4-signed,
+# ClaimPhoneNumber, durable (SQLite on disk, WAL, group commit; answered once fdatasync of the WAL has returned), SigV4-signed,
 # N keep-alive connections, each claim a distinct number; then DescribePhoneNumber on the same server
 # with the same connections and time, for the ratio the budget is stated in (SPEC §12).
 # Usage: bench/claim.sh [seconds=10] [connections=64]
