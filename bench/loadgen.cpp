@@ -5,6 +5,8 @@
 //   loadgen --port P --connections 32 --seconds 10 --op search --instance ID [--country US --type DID]
 //   loadgen --port P --connections 32 --seconds 10 --op describe-phone --phone-id ID
 //   loadgen --port P --connections 4 --seconds 10 --op deep-json|big-json --instance ID [--body-bytes N]
+//   loadgen --port P --connections 32 --seconds 10 --op raw --method POST --path /tags/ARN --body JSON
+//     (any operation: the path as sent on the wire, already percent-encoded; also for other servers)
 //     (hostile but validly signed: a body of N bytes nested N/2 levels deep, or N bytes of flat tags)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -38,6 +40,7 @@ struct Options {
   std::string op = "search";
   std::string instance;
   std::string phone_id;
+  std::string method = "GET", path = "/", body;
   std::string country = "US", type = "DID";
   long long number_base = 15550000000LL;
   size_t body_bytes = 1024 * 1024;
@@ -62,6 +65,10 @@ cl::http::Request build(const Options& o, std::mt19937_64& rng) {
     r.target = "/phone-number/search-available";
     r.body = R"({"PhoneNumberCountryCode":")" + o.country + R"(","PhoneNumberType":")" + o.type + R"(","InstanceId":")" +
              o.instance + R"(","MaxResults":10)" + (rng() % 2 ? "" : R"(,"PhoneNumberPrefix":"+1206555)" + std::to_string(rng() % 10) + "\"") + "}";
+  } else if (o.op == "raw") {
+    r.method = o.method;
+    r.target = o.path;
+    r.body = o.body;
   } else if (o.op == "deep-json" || o.op == "big-json") {
     static const std::string body = [&] {
       std::string b = R"({"InstanceId":")" + o.instance + R"(","PhoneNumber":"+15550000000","Tags":)";
@@ -189,6 +196,9 @@ int main(int argc, char** argv) {
     else if (k == "--op") o.op = v;
     else if (k == "--instance") o.instance = v;
     else if (k == "--phone-id") o.phone_id = v;
+    else if (k == "--method") o.method = v;
+    else if (k == "--path") o.path = v;
+    else if (k == "--body") o.body = v;
     else if (k == "--country") o.country = v;
     else if (k == "--type") o.type = v;
     else if (k == "--number-base") o.number_base = std::stoll(v);
