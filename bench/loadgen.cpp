@@ -50,6 +50,7 @@ struct Options {
 struct Outcome {
   std::vector<double> latencies_ms;
   std::map<int, long> statuses;
+  long reconnects = 0;
 };
 
 std::atomic<long long> g_next_number{0};
@@ -120,8 +121,9 @@ std::string sign_and_serialize(const Options& o, cl::http::Request& r, const cl:
   return out;
 }
 
-// Reads one response; returns its status or -1 on a broken connection.
-int read_response(int fd, std::string& buf) {
+// Reads one response; returns its status or -1 on a broken connection (or no answer within the
+// receive timeout). `closing` tells whether the server announced it closes the connection.
+int read_response(int fd, std::string& buf, bool& closing) {
   for (;;) {
     size_t end = buf.find("\r\n\r\n");
     if (end != std::string::npos) {
@@ -129,6 +131,8 @@ int read_response(int fd, std::string& buf) {
       size_t cl = 0;
       const char* p = strcasestr(buf.c_str(), "\r\ncontent-length:");
       if (p && static_cast<size_t>(p - buf.c_str()) < end) cl = std::strtoul(p + 17, nullptr, 10);
+      const char* c = strcasestr(buf.c_str(), "\r\nconnection: close");
+      closing = c && static_cast<size_t>(c - buf.c_str()) < end;
       if (buf.size() >= end + 4 + cl) {
         buf.erase(0, end + 4 + cl);
         return status;
@@ -153,6 +157,8 @@ int connect_to(int port) {
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval timeout{10, 0};  // a server that never answers ends the run instead of hanging it
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   return fd;
 }
 
@@ -168,7 +174,8 @@ void worker(const Options& o, std::chrono::steady_clock::time_point deadline, Ou
     std::string wire = sign_and_serialize(o, r, key, date, host);
     auto start = std::chrono::steady_clock::now();
     if (::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(wire.size())) break;
-    int status = read_response(fd, buf);
+    bool closing = false;
+    int status = read_response(fd, buf, closing);
     if (status < 0) {
       // Count the broken connection and carry on with a new one: the figures say what a client
       // that retries would see.
@@ -180,6 +187,14 @@ void worker(const Options& o, std::chrono::steady_clock::time_point deadline, Ou
     }
     out.latencies_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     out.statuses[status]++;
+    if (closing) {
+      // The server closes after this response (no keep-alive): a client opens a new connection,
+      // as the SDKs do. Counted apart, not as a failure.
+      out.reconnects++;
+      ::close(fd);
+      buf.clear();
+      fd = connect_to(o.port);
+    }
   }
   if (fd >= 0) ::close(fd);
 }
@@ -219,7 +234,9 @@ int main(int argc, char** argv) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<double> all;
   std::map<int, long> statuses;
+  long reconnects = 0;
   for (auto& oc : outcomes) {
+    reconnects += oc.reconnects;
     all.insert(all.end(), oc.latencies_ms.begin(), oc.latencies_ms.end());
     for (auto [s, n] : oc.statuses) statuses[s] += n;
   }
@@ -229,6 +246,7 @@ int main(int argc, char** argv) {
               o.op.c_str(), o.connections, all.size(), elapsed, static_cast<double>(all.size()) / elapsed, pct(0.5), pct(0.99),
               all.empty() ? 0.0 : all.back());
   for (auto [s, n] : statuses) std::printf("%d:%ld ", s, n);
+  if (reconnects) std::printf("closed-by-server=%ld", reconnects);
   std::printf("\n");
   return 0;
 }
