@@ -13,8 +13,7 @@ namespace cl::crypto {
 namespace {
 // SHA-256 on a digest fetched once and a context reused per thread: OpenSSL 3's one-shot calls
 // (EVP_Digest with EVP_sha256(), HMAC()) fetch the algorithm by name under a lock and allocate a
-// context every time, which costs more than hashing a page token (see auth/sigv4.cpp, which hashes
-// requests the same way).
+// context every time, which costs more than hashing a request (SigV4) or a page token.
 const EVP_MD* sha256_md() {
   static EVP_MD* md = [] {
     EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
