@@ -142,11 +142,13 @@ void Service::load_caches(store::ReadTxn& t, Millis now_ms) {
     apply_clock_offset_(stored_clock_offset(t));
     now_ms = clock_.now_ms();
   }
-  inventory_.clear();
-  for (const auto& b : t.blocks()) inventory_.add_block(b.id, {b.country, b.type, b.prefix, b.length});
+  // Built aside and swapped in: requests running meanwhile see the old index, never an empty one.
+  inventory::Inventory fresh(plan_);
+  for (const auto& b : t.blocks()) fresh.add_block(b.id, {b.country, b.type, b.prefix, b.length});
   const auto holds = t.active_holds(now_ms);
-  inventory_.reserve_holds(holds.size());
-  for (const auto& [number, until] : holds) inventory_.hold(number, until);
+  fresh.reserve_holds(holds.size());
+  for (const auto& [number, until] : holds) fresh.hold(number, until);
+  inventory_.replace_with(fresh);
   faults_.load(stored_fault_rules(t));
 }
 
@@ -155,8 +157,9 @@ void Service::on_changes(const std::vector<store::Change>& changes) {
   for (const auto& c : changes) {
     switch (c.kind) {
       case Kind::Hold: {
-        inventory_.hold(c.number, c.until_ms);
+        // Under refresh_mu_: a hold is never applied to an index that a reload is about to replace.
         std::lock_guard lk(refresh_mu_);
+        inventory_.hold(c.number, c.until_ms);
         if (reset_pending_) holds_since_reset_.emplace_back(c.number, c.until_ms);
         break;
       }
@@ -180,10 +183,13 @@ void Service::on_changes(const std::vector<store::Change>& changes) {
 }
 
 void Service::refresh(store::ReadTxn& t) {
-  if (!reset_pending_.load(std::memory_order_acquire) && !blocks_stale_.load(std::memory_order_acquire) &&
-      !faults_stale_.load(std::memory_order_acquire))
-    return;
+  if (!reset_pending_.load() && !blocks_stale_.load() && !faults_stale_.load() && reloading_.load() == 0) return;
   std::lock_guard lk(refresh_mu_);
+  reloading_.fetch_add(1);  // before any flag is cleared (sequentially consistent, like the checks above)
+  struct Done {
+    std::atomic<int>& n;
+    ~Done() { n.fetch_sub(1); }
+  } done{reloading_};
   // Flags are cleared before reading, so a change announced meanwhile marks them again; a read that
   // fails (the database went away) marks them again too, so the next transaction reloads.
   if (reset_pending_) {

@@ -258,6 +258,9 @@ class Service {
   std::atomic<bool> blocks_stale_{false};
   std::atomic<bool> faults_stale_{false};
   std::atomic<bool> reset_pending_{false};
+  // Reloads under way: their flags are cleared already, their caches not loaded yet, so a request
+  // must wait for them (on refresh_mu_) instead of taking the caches as fresh.
+  std::atomic<int> reloading_{0};
   // Holds applied since a reset was announced, replayed over the reloaded snapshot.
   std::vector<std::pair<std::string, Millis>> holds_since_reset_;
 };

@@ -437,6 +437,19 @@ void Inventory::clear() {
   impl_->next_expiry.store(kForever);
 }
 
+void Inventory::replace_with(Inventory& fresh) {
+  if (&fresh == this) return;
+  std::scoped_lock lk(impl_->mu, fresh.impl_->mu);
+  std::swap(impl_->blocks, fresh.impl_->blocks);
+  std::swap(impl_->by_class, fresh.impl_->by_class);
+  std::swap(impl_->prefixes, fresh.impl_->prefixes);
+  std::swap(impl_->holds, fresh.impl_->holds);
+  std::swap(impl_->expiries, fresh.impl_->expiries);
+  const int64_t next = impl_->next_expiry.load();
+  impl_->next_expiry.store(fresh.impl_->next_expiry.load());
+  fresh.impl_->next_expiry.store(next);
+}
+
 size_t Inventory::hold_count() const {
   std::shared_lock lk(impl_->mu);
   return impl_->holds.size();

@@ -78,6 +78,9 @@ class Inventory {
   std::vector<BlockInfo> blocks() const;
   // Drops every block and hold (admin reset).
   void clear();
+  // Takes every block and hold of `fresh` (built aside, same plan) in one step, so a concurrent
+  // reader sees the old index or the new one, never an empty one between them; `fresh` gets the old.
+  void replace_with(Inventory& fresh);
 
   // Introspection for tests and metrics.
   size_t hold_count() const;

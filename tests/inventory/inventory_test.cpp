@@ -361,6 +361,32 @@ TEST_F(InventoryTest, ClearDropsEverything) {
   EXPECT_EQ(inv.search("US", "DID", "", "", 1, kNow).numbers[0], "+12015550000");
 }
 
+TEST_F(InventoryTest, ReplaceWithSwapsWholeIndexesAndReadersNeverSeeAnEmptyOne) {
+  inv.hold("+12015550000", Inventory::kForever);
+  const size_t blocks_before = inv.blocks().size();
+  std::atomic<bool> stop{false};
+  std::atomic<int> missing{0};
+  std::thread reader([&] {
+    while (!stop)
+      if (!inv.block_of("+12065550100", "US")) ++missing;
+  });
+  for (int round = 0; round < 20; ++round) {
+    Inventory fresh{plan()};
+    int64_t id = 1;
+    for (const auto& b : plan().default_blocks(test::model_countries())) fresh.add_block(id++, b);
+    fresh.hold("+12015550001", Inventory::kForever);
+    inv.replace_with(fresh);
+    EXPECT_EQ(fresh.blocks().size(), blocks_before);  // the old index went to `fresh`
+  }
+  stop = true;
+  reader.join();
+  EXPECT_EQ(missing.load(), 0);
+  EXPECT_EQ(inv.blocks().size(), blocks_before);
+  EXPECT_EQ(inv.hold_count(), 1u);
+  EXPECT_TRUE(inv.available("+12015550000", "US", "DID", kNow));
+  EXPECT_FALSE(inv.available("+12015550001", "US", "DID", kNow));
+}
+
 TEST_F(InventoryTest, ConcurrentSearchesAndHolds) {
   std::atomic<bool> stop{false};
   std::atomic<int> bad{0};

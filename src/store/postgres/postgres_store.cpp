@@ -642,6 +642,7 @@ class Connection {
     out.reserve(steps.size());
     ResultPtr error(nullptr, &PQclear);
     const char* failed = text;
+    bool skipped = false;  // a step the server did not run (aborted pipeline) or answered oddly
     for (const auto& s : steps) {
       ResultPtr r = next_result(deadline, text);
       if (!r) lost(text);
@@ -653,6 +654,8 @@ class Connection {
         if (!error && PQresultStatus(r.get()) == PGRES_FATAL_ERROR) {
           error = std::move(r);
           failed = s.text;
+        } else {
+          skipped = true;
         }
         out.emplace_back(nullptr);
       }
@@ -663,6 +666,13 @@ class Connection {
       throw PgError(std::string("postgres: pipeline out of step (") + text + ")", "08000", true);
     }
     if (error) raise(error.get(), failed);
+    // A step without a result and without an error (the pipeline aborted by a failure libpq did
+    // not report as a statement's, e.g. the server terminating the session) must never read as an
+    // empty result: "no row" would be taken for an answer.
+    if (skipped) {
+      broken_ = true;
+      throw PgError(std::string("postgres: pipeline aborted without an error (") + text + ")", "08000", true);
+    }
     return out;
   }
 

@@ -75,14 +75,16 @@ class Server:
     """One connect-local process. Use start()/stop() or as a context manager."""
 
     def __init__(self, credentials=None, auth="verify", transient_delay="60s", extra_args=(), data_dir=None,
-                 database=None):
+                 database=None, postgres_dsn=None):
         """data_dir: a SQLite data directory (kept across restarts) instead of --in-memory.
 
         With CL_E2E_POSTGRES_DSN set and no data_dir, the server runs on PostgreSQL: on `database` when
-        given (nodes of one deployment share it; the caller owns it), else on a database of its own."""
+        given (nodes of one deployment share it; the caller owns it), else on a database of its own.
+        postgres_dsn: a full connection string (another cluster), which the caller owns."""
         self.credentials = credentials
         self.data_dir = data_dir
         self.database = database
+        self.postgres_dsn = postgres_dsn
         self._own_database = None
         self.auth = auth
         self.transient_delay = transient_delay
@@ -106,6 +108,8 @@ class Server:
         self.tmp = tempfile.TemporaryDirectory(prefix="cl-e2e-")
         if self.data_dir:
             store = ["--data-dir", self.data_dir]
+        elif self.postgres_dsn:
+            store = ["--postgres", self.postgres_dsn]
         elif postgres_db.enabled():
             if self.database is None and self._own_database is None:
                 self._own_database = postgres_db.create_database()
