@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# ClaimPhoneNumber, durable (SQLite on disk, synchronous=FULL, group commit), SigV4-signed,
-# N keep-alive connections, each claim a distinct number.
+# ClaimPhoneNumber, durable (SQLite on disk, WAL, group commit; answered once fdatasync of the WAL has returned), SigV4-signed,
+# N keep-alive connections, each claim a distinct number; then DescribePhoneNumber on the same server
+# with the same connections and time, for the ratio the budget is stated in (SPEC §12).
 # Usage: bench/claim.sh [seconds=10] [connections=64]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,13 @@ curl -sf -H 'Content-Type: application/json' -X PUT "$admin/quotas" -d '{"accoun
 instance=$(create_instance "http://127.0.0.1:$port" claims)
 echo "== ClaimPhoneNumber, $connections connections, ${seconds}s, SQLite on disk"
 "$loadgen" --port "$port" --connections "$connections" --seconds "$seconds" --op claim --instance "$instance" --number-base 15550000000
+phone_id=$(python3 - "http://127.0.0.1:$port" "$instance" <<'PY'
+import sys, boto3
+from botocore.config import Config
+c = boto3.client("connect", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
+print(c.list_phone_numbers_v2(InstanceId=sys.argv[2], MaxResults=1)["ListPhoneNumbersSummaryList"][0]["PhoneNumberId"])
+PY
+)
+echo "== DescribePhoneNumber, $connections connections, ${seconds}s, same server"
+"$loadgen" --port "$port" --connections "$connections" --seconds "$seconds" --op describe-phone --phone-id "$phone_id"

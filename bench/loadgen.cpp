@@ -1,7 +1,7 @@
 // A load generator that signs every request with SigV4 (as the SDKs do) and keeps N keep-alive
 // connections busy for a fixed time; prints requests/s, latency percentiles and the status mix.
 //
-//   loadgen --port P --connections 64 --seconds 10 --op claim --instance ID --number-base 15550000000
+//   loadgen --port P --connections 64 --seconds 10 --op claim --instance ID[,ID...] --number-base 15550000000
 //   loadgen --port P --connections 32 --seconds 10 --op search --instance ID [--country US --type DID]
 //   loadgen --port P --connections 32 --seconds 10 --op describe-phone --phone-id ID
 //   loadgen --port P --connections 4 --seconds 10 --op deep-json|big-json --instance ID [--body-bytes N]
@@ -57,7 +57,19 @@ cl::http::Request build(const Options& o, std::mt19937_64& rng) {
   if (o.op == "claim") {
     r.method = "POST";
     r.target = "/phone-number/claim";
-    r.body = R"({"PhoneNumber":"+)" + std::to_string(o.number_base + g_next_number++) + R"(","InstanceId":")" + o.instance + "\"}";
+    // --instance may list several ids (a,b,c): claims go to them in turn.
+    static const std::vector<std::string> instances = [&] {
+      std::vector<std::string> v;
+      for (size_t start = 0;;) {
+        const size_t comma = o.instance.find(',', start);
+        v.push_back(o.instance.substr(start, comma - start));
+        if (comma == std::string::npos) return v;
+        start = comma + 1;
+      }
+    }();
+    const long long n = g_next_number++;
+    r.body = R"({"PhoneNumber":"+)" + std::to_string(o.number_base + n) + R"(","InstanceId":")" +
+             instances[static_cast<size_t>(n) % instances.size()] + "\"}";
   } else if (o.op == "search") {
     r.method = "POST";
     r.target = "/phone-number/search-available";

@@ -17,19 +17,20 @@ trap 'cleanup_nodes; cleanup' EXIT
 
 psql_admin() { psql "$CL_TEST_POSTGRES_DSN" -v ON_ERROR_STOP=1 -q -c "$1"; }
 
-start_node() {  # store-args... -> prints the port
-  local port
-  port=$(free_port)
-  "$bin" serve --port "$port" --transient-delay 0 --log-level warn "$@" >>"$work/server.log" 2>&1 &
+# Both starters run in this shell (not in $(…)), so the pids they record are the ones cleanup kills;
+# they leave the port in $started_port.
+start_node() {  # store-args...
+  started_port=$(free_port)
+  "$bin" serve --port "$started_port" --transient-delay 0 --log-level warn "$@" >>"$work/server.log" 2>&1 &
   pids+=($!)
-  wait_healthy "$port"
-  echo "$port"
+  wait_healthy "$started_port" >/dev/null
 }
 
 # nginx as the load balancer: keep-alive to the nodes, the client's Host kept for SigV4.
-start_balancer() {  # node ports... -> prints the port
+start_balancer() {  # node ports...
   local port upstreams=""
   port=$(free_port)
+  started_port=$port
   for p in "$@"; do upstreams+="server 127.0.0.1:$p;"; done
   mkdir -p "$work/nginx-$port"
   cat >"$work/nginx-$port.conf" <<NGINX
@@ -55,20 +56,37 @@ http {
   }
 }
 NGINX
-  nginx -c "$work/nginx-$port.conf" -p "$work" &
+  nginx -c "$work/nginx-$port.conf" -p "$work" </dev/null >>"$work/nginx.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/_connect-local/health" >/dev/null && break; sleep 0.05; done
-  echo "$port"
 }
 
 admin_json() {  # port method path body
   curl -sf -H 'Content-Type: application/json' -X "$2" "http://127.0.0.1:$1/_connect-local/$3" -d "$4" >/dev/null
 }
 
-prepare() {  # port -> prints the instance id; stocks 10^7 numbers, room for every claim
+# Stocks 10^8 numbers with room for every claim; creates $instances instances (the instance quota
+# raised to fit) and prints their ids, comma-separated: the first alone is the one-instance case.
+instances=16
+prepare() {  # port
   admin_json "$1" POST inventory '{"blocks":[{"country":"US","type":"THIRD_PARTY_DID","prefix":"+1555","length":12}]}'
-  admin_json "$1" PUT quotas '{"account_id":"000000000000","region":"us-east-1","phone_numbers_per_instance":100000000}'
-  create_instance "http://127.0.0.1:$1" "bench-$RANDOM"
+  admin_json "$1" PUT quotas "{\"account_id\":\"000000000000\",\"region\":\"us-east-1\",
+    \"phone_numbers_per_instance\":100000000,\"instances\":$((instances + 1))}"
+  python3 - "http://127.0.0.1:$1" "$instances" <<'PY'
+import sys, uuid, boto3
+from botocore.config import Config
+c = boto3.client("connect", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
+print(",".join(c.create_instance(IdentityManagementType="CONNECT_MANAGED", InstanceAlias=f"bench-{uuid.uuid4().hex[:12]}",
+                                 InboundCallsEnabled=True, OutboundCallsEnabled=True)["Id"]
+               for _ in range(int(sys.argv[2]))))
+PY
+}
+
+claims() {  # label port instances number-base
+  "$loadgen" --port "$2" --connections "$connections" --seconds "$seconds" --op claim --instance "$3" \
+    --number-base "$4" >"$work/claim.txt"
+  summary "$1" "$work/claim.txt" | tee -a "$results"
 }
 
 summary() {  # label file
@@ -87,27 +105,31 @@ PY
 results="$work/results.txt"
 : >"$results"
 
-# One SQLite node.
-port=$(start_node --data-dir "$work/sqlite")
-instance=$(prepare "$port")
-"$loadgen" --port "$port" --connections "$connections" --seconds "$seconds" --op claim --instance "$instance" \
-  --number-base 15550000000 >"$work/sqlite-claim.txt"
-summary "ClaimPhoneNumber, SQLite, 1 node" "$work/sqlite-claim.txt" | tee -a "$results"
-sqlite_port=$port sqlite_instance=$instance
+# Claims into one instance (each claim locks its instance until COMMIT: the per-instance quota is
+# exact), then spread over $instances instances, as a deployment shared by many users sees them.
+start_node --data-dir "$work/sqlite"
+sqlite_port=$started_port
+ids=$(prepare "$sqlite_port")
+sqlite_instance=${ids%%,*}
+claims "ClaimPhoneNumber, SQLite, 1 node, 1 instance" "$sqlite_port" "$sqlite_instance" 15550000000
+claims "ClaimPhoneNumber, SQLite, 1 node, $instances instances" "$sqlite_port" "$ids" 15555000000
 
 # 1, 2 and 3 PostgreSQL nodes behind nginx, each on a fresh database.
 for nodes in 1 2 3; do
   db="bench_${nodes}_$RANDOM$RANDOM"
   psql_admin "CREATE DATABASE \"$db\""
   ports=()
-  for _ in $(seq "$nodes"); do ports+=("$(start_node --postgres "$CL_TEST_POSTGRES_DSN dbname=$db")"); done
-  lb=$(start_balancer "${ports[@]}")
-  instance=$(prepare "${ports[0]}")
-  "$loadgen" --port "$lb" --connections "$connections" --seconds "$seconds" --op claim --instance "$instance" \
-    --number-base 15550000000 >"$work/pg-$nodes-claim.txt"
-  summary "ClaimPhoneNumber, PostgreSQL, $nodes node(s), nginx" "$work/pg-$nodes-claim.txt" | tee -a "$results"
+  for _ in $(seq "$nodes"); do
+    start_node --postgres "$CL_TEST_POSTGRES_DSN dbname=$db"
+    ports+=("$started_port")
+  done
+  start_balancer "${ports[@]}"
+  lb=$started_port
+  ids=$(prepare "${ports[0]}")
+  claims "ClaimPhoneNumber, PostgreSQL, $nodes node(s), 1 instance" "$lb" "${ids%%,*}" 15550000000
+  claims "ClaimPhoneNumber, PostgreSQL, $nodes node(s), $instances instances" "$lb" "$ids" 15555000000
   if [ "$nodes" = 1 ]; then
-    pg_port=${ports[0]} pg_instance=$instance
+    pg_port=${ports[0]} pg_instance=${ids%%,*}
   else
     for pid in "${pids[@]: -$((nodes + 1))}"; do kill "$pid" 2>/dev/null || true; done
   fi

@@ -245,8 +245,6 @@ int serve(const ServeConfig& c) {
   });
   server.stop_on_signals();
 
-  // The e2e harnesses read the port from this line: keep "listening on http://HOST:PORT".
-  cl::app::logging::say(fmt::format("connect-local {} listening on http://{}:{}", CL_VERSION, o.host, server.port()));
   cl::app::logging::say(fmt::format("store: {} ({})", store->backend(),
                                     c.use_postgres ? "shared database" : o.in_memory ? "in memory" : o.data_dir));
   if (!c.credentials)
@@ -255,6 +253,9 @@ int serve(const ServeConfig& c) {
     cl::app::logging::say(fmt::format("credentials: {} from {}", credentials.size(), o.credentials));
   cl::app::logging::say(fmt::format("auth: {}, transient delay: {}, log level: {}", o.auth, o.transient_delay,
                                     o.log_level));
+  // Last, so whoever waits for it has read the lines above. The e2e harnesses read the port from
+  // this line: keep "listening on http://HOST:PORT".
+  cl::app::logging::say(fmt::format("connect-local {} listening on http://{}:{}", CL_VERSION, o.host, server.port()));
   server.run();
   spdlog::info("stopped");
   return 0;

@@ -49,12 +49,29 @@ void Quotas::apply(const Value& v) {
   }
 }
 
+namespace {
+bool same(const Quotas& a, const Quotas& b) {
+  return a.phone_numbers_per_instance == b.phone_numbers_per_instance && a.instances == b.instances &&
+         a.claim_release_ratio == b.claim_release_ratio && a.claim_release_window_days == b.claim_release_window_days &&
+         a.claim_release_rule == b.claim_release_rule && a.cooldown_days == b.cooldown_days;
+}
+}  // namespace
+
 Quotas load_quotas(store::ReadTxn& t, const store::Scope& scope, const Quotas& defaults) {
+  auto text = t.setting(key(scope));
+  if (!text) return defaults;
+  // Every claim reads its scope's quotas: the last text parsed on this thread is kept, parsed.
+  thread_local std::string last_text;
+  thread_local Quotas last_defaults, last;
+  thread_local bool cached = false;
+  if (cached && *text == last_text && same(defaults, last_defaults)) return last;
   Quotas q = defaults;
-  if (auto text = t.setting(key(scope))) {
-    Value v;
-    if (from_json(*text, v)) q.apply(v);
-  }
+  Value v;
+  if (from_json(*text, v)) q.apply(v);
+  last_text = std::move(*text);
+  last_defaults = defaults;
+  last = q;
+  cached = true;
   return q;
 }
 

@@ -1219,8 +1219,9 @@ class PostgresStore final : public Store {
   }
 
   void read(const std::function<void(ReadTxn&)>& fn) override {
+    catch_up(nullptr);  // before taking a pooled connection: most reads then hold one only briefly
     Lease lease(*this);
-    run(lease.conn, false, [&fn](PgTxn& t) { fn(t); });
+    run(lease.conn, false, [&fn](PgTxn& t) { fn(t); }, /*caught_up=*/true);
   }
 
   void set_change_listener(ChangeListener listener) override {
@@ -1322,7 +1323,10 @@ class PostgresStore final : public Store {
 
   // Reads and applies the changes this node has not applied yet. Single flight: a caller waits for
   // a query that started after it arrived, and at most one runs at a time.
-  void catch_up(Connection& c) {
+  // `c`: the caller's connection, used if it leads the query; nullptr: a leader uses the flight
+  // connection (one per node, only ever used by the one running flight), so a read waiting for the
+  // log holds no pooled connection.
+  void catch_up(Connection* c) {
     std::unique_lock lk(flight_mu_);
     const uint64_t need = launched_ + 1;
     while (completed_ < need) {
@@ -1334,7 +1338,10 @@ class PostgresStore final : public Store {
       const uint64_t id = ++launched_;
       lk.unlock();
       try {
-        read_change_log(c);
+        if (c)
+          read_change_log(*c);
+        else
+          read_change_log_on_flight_connection();
       } catch (...) {
         lk.lock();
         flight_running_ = false;
@@ -1346,6 +1353,24 @@ class PostgresStore final : public Store {
       flight_running_ = false;
       completed_ = id;
       flight_cv_.notify_all();
+    }
+  }
+
+  // Like run(): a connection found broken (the server restarted while it was idle) is replaced once.
+  void read_change_log_on_flight_connection() {
+    bool fresh = false;
+    if (!flight_conn_ || flight_conn_->broken()) {
+      flight_conn_.reset();
+      flight_conn_ = connect();
+      fresh = true;
+    }
+    try {
+      read_change_log(*flight_conn_);
+    } catch (const PgError& e) {
+      if (fresh || !e.broken() || e.sqlstate() == kClientTimeout) throw;
+      flight_conn_.reset();
+      flight_conn_ = connect();
+      read_change_log(*flight_conn_);
     }
   }
 
@@ -1428,7 +1453,7 @@ class PostgresStore final : public Store {
   // the transaction runs again: nothing of it was committed. A broken COMMIT has an unknown outcome
   // and is reported.
   template <class Body>
-  void run(std::unique_ptr<Connection>& conn, bool write, const Body& body) {
+  void run(std::unique_ptr<Connection>& conn, bool write, const Body& body, bool caught_up = false) {
     int attempts = 0;
     size_t reconnects = 0;
     for (;;) {
@@ -1448,7 +1473,7 @@ class PostgresStore final : public Store {
                reconnects++ <= pool_size_ + submitters_.size();
       };
       try {
-        catch_up(c);
+        if (!caught_up) catch_up(&c);
       } catch (const PgError& e) {
         if (replaceable(e)) continue;
         throw;
@@ -1508,7 +1533,7 @@ class PostgresStore final : public Store {
       try {
         Lease lease(*this);
         if (!lease.conn || lease.conn->broken()) lease.conn = connect();
-        catch_up(*lease.conn);
+        catch_up(lease.conn.get());
       } catch (...) {
         // The database is unreachable: requests report it; this retries at the next tick.
       }
@@ -1563,6 +1588,7 @@ class PostgresStore final : public Store {
   std::mutex flight_mu_;
   std::condition_variable flight_cv_;
   bool flight_running_ = false;
+  std::unique_ptr<Connection> flight_conn_;  // a leader's without one of its own (reads)
   uint64_t launched_ = 0, completed_ = 0;
 
   std::mutex queue_mu_;

@@ -3,7 +3,9 @@
 // connections for snapshots. Write transactions run one at a time, which is how this backend keeps
 // the concurrency contract of store.hpp: nothing else writes between a transaction's reads and its
 // writes.
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
@@ -38,6 +40,8 @@ constexpr const char* kRollback = "ROLLBACK";
 constexpr const char* kSavepoint = "SAVEPOINT txn";
 constexpr const char* kRelease = "RELEASE txn";
 constexpr const char* kRollbackToSavepoint = "ROLLBACK TO txn";
+// The store syncs the WAL itself before it answers a commit (see SqliteStore).
+constexpr const char* kSynchronousNormal = "PRAGMA synchronous = NORMAL";
 constexpr const char* kCreateMigrations =
     "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_ms INTEGER NOT NULL)";
 constexpr const char* kMigrationApplied = "SELECT 1 FROM schema_migrations WHERE name = ?1";
@@ -200,6 +204,13 @@ void configure_sqlite_once() {
   (void)configured;
 }
 
+// WAL frames (4 KiB pages) after which the checkpointer copies the WAL into the database. Ten times
+// SQLite's default: the pages every claim rewrites (the ends of the indexes) are copied once per
+// checkpoint, so fewer checkpoints copy fewer pages per claim; the WAL stays under ~40 MiB.
+constexpr int kCheckpointFrames = 10000;
+
+constexpr const char* kTempStoreMemory = "PRAGMA temp_store = MEMORY";
+
 // Reads the schema page: a file that is not a database fails at open rather than in a migration.
 constexpr const char* kCheckReadable = "SELECT count(*) FROM sqlite_master";
 
@@ -243,9 +254,13 @@ class Connection {
       sqlite3_busy_timeout(db_, 10000);
       sqlite3_extended_result_codes(db_, 1);
       exec("PRAGMA foreign_keys = ON");
-      if (writer)
-        exec("PRAGMA synchronous = FULL");
-      else
+      if (writer) {
+        exec("PRAGMA synchronous = FULL");  // lowered to NORMAL by a store that syncs the WAL itself
+        // Each transaction of a group commit runs in a savepoint, whose undo records (the
+        // sub-journal) would otherwise go to a temporary file once they pass 64 KiB, and stay there
+        // until the commit: a write system call for every page a claim touches.
+        exec(kTempStoreMemory);
+      } else
         exec("PRAGMA query_only = ON");  // read transactions cannot write, whatever the caller does
       exec(kCheckReadable);
     } catch (const StoreFailure& e) {
@@ -917,6 +932,23 @@ class SqliteStore final : public Store {
     writer_conn_ = std::make_unique<Connection>(uri_, true);
     if (!o.in_memory) writer_conn_->exec("PRAGMA journal_mode = WAL");
     migrate();
+    if (!o.in_memory) {
+      // Commits are made durable by syncing the WAL on the syncer thread, not inside COMMIT: the
+      // writer goes on with the next batch while the disk works, and a batch is answered only once
+      // a sync that started after its COMMIT has returned. Without the WAL's descriptor (it always
+      // exists once the database is in WAL mode) COMMIT syncs, as SQLite does by default.
+      wal_fd_ = ::open((file_of(uri_) + "-wal").c_str(), O_RDWR | O_CLOEXEC);
+      if (wal_fd_ >= 0) {
+        writer_conn_->exec(sql::kSynchronousNormal);
+        syncer_ = std::thread([this] { sync_loop(); });
+      }
+      // Checkpoints (copying the WAL into the database and syncing that) run on their own thread and
+      // connection, not inside the writer's commits.
+      checkpoint_conn_ = std::make_unique<Connection>(uri_, true);
+      writer_conn_->exec("PRAGMA wal_autocheckpoint = 0");
+      sqlite3_wal_hook(writer_conn_->db(), &SqliteStore::on_wal_commit, this);
+      checkpointer_ = std::thread([this] { checkpoint_loop(); });
+    }
     writer_ = std::thread([this] { writer_loop(); });
   }
 
@@ -927,11 +959,28 @@ class SqliteStore final : public Store {
     }
     cv_.notify_all();
     writer_.join();
+    if (syncer_.joinable()) {  // after the writer: it answers every batch the writer committed
+      {
+        std::lock_guard lk(sync_mu_);
+        sync_stopping_ = true;
+      }
+      sync_cv_.notify_all();
+      syncer_.join();
+    }
+    if (wal_fd_ >= 0) ::close(wal_fd_);
+    if (checkpointer_.joinable()) {
+      {
+        std::lock_guard lk(checkpoint_mu_);
+        checkpoint_stopping_ = true;
+      }
+      checkpoint_cv_.notify_all();
+      checkpointer_.join();
+    }
   }
 
   void write(const std::function<void(WriteTxn&)>& fn) override {
-    if (std::this_thread::get_id() == writer_.get_id())
-      throw std::logic_error("Store::write called from inside a write transaction");
+    if (std::this_thread::get_id() == writer_.get_id() || std::this_thread::get_id() == syncer_.get_id())
+      throw std::logic_error("Store::write called from inside a write transaction or its completion");
     std::promise<void> result;
     auto done = result.get_future();
     submit([&fn](WriteTxn& t) { fn(t); },
@@ -1034,11 +1083,17 @@ class SqliteStore final : public Store {
     }
   }
 
+  // A committed (or failed) batch on its way to its answers.
+  struct Committed {
+    std::vector<Job> jobs;
+    std::vector<std::exception_ptr> outcomes;
+    std::exception_ptr commit_error;
+    std::chrono::steady_clock::time_point started;
+  };
+
   void writer_loop() {
     Connection& c = *writer_conn_;
     std::vector<Job> batch;
-    std::vector<std::exception_ptr> outcomes;
-    std::vector<Change> changes;
     for (;;) {
       {
         std::unique_lock lk(mu_);
@@ -1049,36 +1104,98 @@ class SqliteStore final : public Store {
           queue_.pop_front();
         }
       }
-      outcomes.assign(batch.size(), nullptr);
-      std::exception_ptr commit_error;
-      const auto started = std::chrono::steady_clock::now();
+      Committed done{{}, std::vector<std::exception_ptr>(batch.size()), nullptr, std::chrono::steady_clock::now()};
       try {
         c.run(sql::kBeginImmediate);
-        for (size_t i = 0; i < batch.size(); ++i) outcomes[i] = run_job(c, batch[i]);
+        for (size_t i = 0; i < batch.size(); ++i) done.outcomes[i] = run_job(c, batch[i]);
         c.run(sql::kCommit);
-        if (on_commit_)
-          on_commit_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), batch.size());
       } catch (...) {
-        commit_error = std::current_exception();
+        done.commit_error = std::current_exception();
         try {
           c.exec(sql::kRollback);
         } catch (...) {
         }
       }
-      if (!commit_error && listener_) {
-        changes.clear();
-        for (size_t i = 0; i < batch.size(); ++i)
-          if (!outcomes[i]) changes.insert(changes.end(), batch[i].published.begin(), batch[i].published.end());
-        if (!changes.empty()) notify(changes);
+      done.jobs = std::move(batch);
+      batch = {};
+      if (wal_fd_ < 0) {
+        answer(done);  // COMMIT synced
+        continue;
       }
-      for (size_t i = 0; i < batch.size(); ++i) {
-        try {
-          batch[i].done(commit_error ? commit_error : outcomes[i]);
-        } catch (...) {
-          // `done` must not throw; one that does cannot stop the writer.
-        }
+      {
+        std::lock_guard lk(sync_mu_);
+        to_sync_.push_back(std::move(done));
       }
-      batch.clear();
+      sync_cv_.notify_one();
+    }
+  }
+
+  // One fdatasync of the WAL makes every batch committed before it started durable; batches that
+  // commit meanwhile wait for the next one. They are answered in commit order.
+  void sync_loop() {
+    std::vector<Committed> batches;
+    for (;;) {
+      {
+        std::unique_lock lk(sync_mu_);
+        sync_cv_.wait(lk, [&] { return sync_stopping_ || !to_sync_.empty(); });
+        if (to_sync_.empty() && sync_stopping_) return;
+        for (auto& b : to_sync_) batches.push_back(std::move(b));
+        to_sync_.clear();
+      }
+      std::exception_ptr sync_error;
+      if (::fdatasync(wal_fd_) != 0)
+        sync_error = std::make_exception_ptr(StoreFailure(std::string("sqlite: syncing the WAL: ") + std::strerror(errno)));
+      for (auto& b : batches) {
+        if (sync_error && !b.commit_error) b.commit_error = sync_error;
+        answer(b);
+      }
+      batches.clear();
+    }
+  }
+
+  // Publishes a durable batch's changes, then calls each job's `done`.
+  void answer(Committed& b) {
+    if (!b.commit_error && on_commit_)
+      on_commit_(std::chrono::duration<double>(std::chrono::steady_clock::now() - b.started).count(), b.jobs.size());
+    if (!b.commit_error && listener_) {
+      changes_.clear();
+      for (size_t i = 0; i < b.jobs.size(); ++i)
+        if (!b.outcomes[i]) changes_.insert(changes_.end(), b.jobs[i].published.begin(), b.jobs[i].published.end());
+      if (!changes_.empty()) notify(changes_);
+    }
+    for (size_t i = 0; i < b.jobs.size(); ++i) {
+      try {
+        b.jobs[i].done(b.commit_error ? b.commit_error : b.outcomes[i]);
+      } catch (...) {
+        // `done` must not throw; one that does cannot stop the writer or the syncer.
+      }
+    }
+  }
+
+  // Called by SQLite on the writer thread after each commit, with the WAL's size in frames.
+  static int on_wal_commit(void* self, sqlite3*, const char*, int frames) {
+    auto* store = static_cast<SqliteStore*>(self);
+    if (frames >= kCheckpointFrames) {
+      {
+        std::lock_guard lk(store->checkpoint_mu_);
+        store->checkpoint_wanted_ = true;
+      }
+      store->checkpoint_cv_.notify_one();
+    }
+    return SQLITE_OK;
+  }
+
+  // PASSIVE: never waits for the writer or readers; what it cannot copy now is copied next time,
+  // and the writer starts the WAL afresh once a checkpoint has copied all of it.
+  void checkpoint_loop() {
+    for (;;) {
+      {
+        std::unique_lock lk(checkpoint_mu_);
+        checkpoint_cv_.wait(lk, [&] { return checkpoint_stopping_ || checkpoint_wanted_; });
+        if (checkpoint_stopping_) return;
+        checkpoint_wanted_ = false;
+      }
+      sqlite3_wal_checkpoint_v2(checkpoint_conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     }
   }
 
@@ -1100,6 +1217,19 @@ class SqliteStore final : public Store {
   std::deque<Job> queue_;
   bool stopping_ = false;
   std::thread writer_;
+  int wal_fd_ = -1;  // the WAL, synced by the syncer; -1: COMMIT syncs
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<Committed> to_sync_;
+  bool sync_stopping_ = false;
+  std::vector<Change> changes_;  // used by whichever thread answers batches (one at a time)
+  std::thread syncer_;
+  std::unique_ptr<Connection> checkpoint_conn_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stopping_ = false;
+  std::thread checkpointer_;
   const uint64_t id_ = next_store_id();
 };
 

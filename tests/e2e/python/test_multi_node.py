@@ -6,6 +6,7 @@ disturbed.
 """
 
 import concurrent.futures
+import contextlib
 import subprocess
 import threading
 import time
@@ -26,16 +27,30 @@ def error_code(e):
 
 
 class Nodes:
-    """NODES servers on one database, and what the tests do with them; `new_node()` starts one more."""
+    """NODES servers on one database, and what the tests do with them. A subclass names the database:
+    `deployment()`, a context manager yielding the Server arguments that put a node on it."""
 
     @classmethod
-    def start_nodes(cls):
-        cls.nodes = [cls.new_node() for _ in range(NODES)]
+    def setUpClass(cls):
+        cls.nodes = []
+        cls.stack = contextlib.ExitStack()
+        try:
+            cls.server_args = cls.stack.enter_context(cls.deployment())
+            for _ in range(NODES):
+                cls.nodes.append(cls.new_node())
+        except BaseException:
+            cls.tearDownClass()
+            raise
 
     @classmethod
-    def stop_nodes(cls):
+    def tearDownClass(cls):
         for n in cls.nodes:
             n.stop()
+        cls.stack.close()
+
+    @classmethod
+    def new_node(cls):
+        return Server(transient_delay="60s", **cls.server_args).start()
 
     def setUp(self):
         for i, n in enumerate(self.nodes):
@@ -115,19 +130,14 @@ class Nodes:
 
 @unittest.skipUnless(pg.enabled(), "needs PostgreSQL: run through scripts/with-postgres (make test does)")
 class MultiNodeTest(Nodes, unittest.TestCase):
-    @classmethod
-    def new_node(cls):
-        return Server(database=cls.database, transient_delay="60s").start()
-
-    @classmethod
-    def setUpClass(cls):
-        cls.database = pg.create_database()
-        cls.start_nodes()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.stop_nodes()
-        pg.drop_database(cls.database)
+    @staticmethod
+    @contextlib.contextmanager
+    def deployment():
+        database = pg.create_database()
+        try:
+            yield {"database": database}
+        finally:
+            pg.drop_database(database)
 
     def test_64_clients_compete_for_1000_numbers_and_no_number_is_held_twice(self):
         self.stock_thousand()
@@ -269,23 +279,10 @@ class MultiNodeTest(Nodes, unittest.TestCase):
 @unittest.skipUnless(pg.enabled(), "needs PostgreSQL: run through scripts/with-postgres (make test does)")
 class DatabaseRestartTest(Nodes, unittest.TestCase):
     @classmethod
-    def new_node(cls):
-        return Server(postgres_dsn=cls.dsn, transient_delay="60s").start()
-
-    @classmethod
-    def setUpClass(cls):
-        cls.cluster = pg.private_cluster()
-        cls.dsn, cls.ctl = cls.cluster.__enter__()
-        try:
-            cls.start_nodes()
-        except BaseException:
-            cls.cluster.__exit__(None, None, None)
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.stop_nodes()
-        cls.cluster.__exit__(None, None, None)
+    @contextlib.contextmanager
+    def deployment(cls):
+        with pg.private_cluster() as (dsn, cls.ctl):
+            yield {"postgres_dsn": dsn}
 
     def test_a_database_restart_mid_load_gives_clean_errors_then_full_service_and_loses_nothing(self):
         errors = []
