@@ -5,6 +5,8 @@
 //   loadgen --port P --connections 32 --seconds 10 --op search --instance ID [--country US --type DID]
 //   loadgen --port P --connections 32 --seconds 10 --op describe-phone --phone-id ID
 //   loadgen --port P --connections 4 --seconds 10 --op deep-json|big-json --instance ID [--body-bytes N]
+//   loadgen --port P --connections 32 --seconds 10 --op raw --method POST --path /tags/ARN --body JSON
+//     (any operation: the path as sent on the wire, already percent-encoded; also for other servers)
 //     (hostile but validly signed: a body of N bytes nested N/2 levels deep, or N bytes of flat tags)
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,6 +41,7 @@ struct Options {
   std::string op = "search";
   std::string instance;
   std::string phone_id;
+  std::string method = "GET", path = "/", body;
   std::string country = "US", type = "DID";
   long long number_base = 15550000000LL;
   size_t body_bytes = 1024 * 1024;
@@ -48,6 +51,7 @@ struct Options {
 struct Outcome {
   std::vector<double> latencies_ms;
   std::map<int, long> statuses;
+  long reconnects = 0;
 };
 
 std::atomic<long long> g_next_number{0};
@@ -75,6 +79,10 @@ cl::http::Request build(const Options& o, std::mt19937_64& rng) {
     r.target = "/phone-number/search-available";
     r.body = R"({"PhoneNumberCountryCode":")" + o.country + R"(","PhoneNumberType":")" + o.type + R"(","InstanceId":")" +
              o.instance + R"(","MaxResults":10)" + (rng() % 2 ? "" : R"(,"PhoneNumberPrefix":"+1206555)" + std::to_string(rng() % 10) + "\"") + "}";
+  } else if (o.op == "raw") {
+    r.method = o.method;
+    r.target = o.path;
+    r.body = o.body;
   } else if (o.op == "deep-json" || o.op == "big-json") {
     static const std::string body = [&] {
       std::string b = R"({"InstanceId":")" + o.instance + R"(","PhoneNumber":"+15550000000","Tags":)";
@@ -126,8 +134,9 @@ std::string sign_and_serialize(const Options& o, cl::http::Request& r, const cl:
   return out;
 }
 
-// Reads one response; returns its status or -1 on a broken connection.
-int read_response(int fd, std::string& buf) {
+// Reads one response; returns its status or -1 on a broken connection (or no answer within the
+// receive timeout). `closing` tells whether the server announced it closes the connection.
+int read_response(int fd, std::string& buf, bool& closing) {
   for (;;) {
     size_t end = buf.find("\r\n\r\n");
     if (end != std::string::npos) {
@@ -135,6 +144,8 @@ int read_response(int fd, std::string& buf) {
       size_t cl = 0;
       const char* p = strcasestr(buf.c_str(), "\r\ncontent-length:");
       if (p && static_cast<size_t>(p - buf.c_str()) < end) cl = std::strtoul(p + 17, nullptr, 10);
+      const char* c = strcasestr(buf.c_str(), "\r\nconnection: close");
+      closing = c && static_cast<size_t>(c - buf.c_str()) < end;
       if (buf.size() >= end + 4 + cl) {
         buf.erase(0, end + 4 + cl);
         return status;
@@ -159,6 +170,8 @@ int connect_to(int port) {
   }
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval timeout{10, 0};  // a server that never answers ends the run instead of hanging it
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   return fd;
 }
 
@@ -174,7 +187,8 @@ void worker(const Options& o, std::chrono::steady_clock::time_point deadline, Ou
     std::string wire = sign_and_serialize(o, r, key, date, host);
     auto start = std::chrono::steady_clock::now();
     if (::send(fd, wire.data(), wire.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(wire.size())) break;
-    int status = read_response(fd, buf);
+    bool closing = false;
+    int status = read_response(fd, buf, closing);
     if (status < 0) {
       // Count the broken connection and carry on with a new one: the figures say what a client
       // that retries would see.
@@ -186,6 +200,14 @@ void worker(const Options& o, std::chrono::steady_clock::time_point deadline, Ou
     }
     out.latencies_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     out.statuses[status]++;
+    if (closing) {
+      // The server closes after this response (no keep-alive): a client opens a new connection,
+      // as the SDKs do. Counted apart, not as a failure.
+      out.reconnects++;
+      ::close(fd);
+      buf.clear();
+      fd = connect_to(o.port);
+    }
   }
   if (fd >= 0) ::close(fd);
 }
@@ -202,6 +224,9 @@ int main(int argc, char** argv) {
     else if (k == "--op") o.op = v;
     else if (k == "--instance") o.instance = v;
     else if (k == "--phone-id") o.phone_id = v;
+    else if (k == "--method") o.method = v;
+    else if (k == "--path") o.path = v;
+    else if (k == "--body") o.body = v;
     else if (k == "--country") o.country = v;
     else if (k == "--type") o.type = v;
     else if (k == "--number-base") o.number_base = std::stoll(v);
@@ -222,7 +247,9 @@ int main(int argc, char** argv) {
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::vector<double> all;
   std::map<int, long> statuses;
+  long reconnects = 0;
   for (auto& oc : outcomes) {
+    reconnects += oc.reconnects;
     all.insert(all.end(), oc.latencies_ms.begin(), oc.latencies_ms.end());
     for (auto [s, n] : oc.statuses) statuses[s] += n;
   }
@@ -232,6 +259,7 @@ int main(int argc, char** argv) {
               o.op.c_str(), o.connections, all.size(), elapsed, static_cast<double>(all.size()) / elapsed, pct(0.5), pct(0.99),
               all.empty() ? 0.0 : all.back());
   for (auto [s, n] : statuses) std::printf("%d:%ld ", s, n);
+  if (reconnects) std::printf("closed-by-server=%ld", reconnects);
   std::printf("\n");
   return 0;
 }

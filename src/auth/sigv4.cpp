@@ -1,12 +1,10 @@
 #include "auth/sigv4.hpp"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -42,68 +40,9 @@ int hex_value(char c) {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// SHA-256 and HMAC-SHA256 on a digest fetched once and a context reused per thread: OpenSSL 3's
-// one-shot calls fetch the algorithm (name lookup under a lock) and allocate a context every time,
-// which costs more than hashing a request. Results are identical to common/crypto.hpp.
-const EVP_MD* sha256_md() {
-  static EVP_MD* md = [] {
-    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    if (!m) throw std::runtime_error("OpenSSL: SHA256 unavailable");
-    return m;
-  }();
-  return md;
-}
-
-class Sha256 {
- public:
-  Sha256() : ctx_(thread_ctx()) { EVP_DigestInit_ex2(ctx_, sha256_md(), nullptr); }
-  void update(const void* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
-  void update(std::string_view s) { update(s.data(), s.size()); }
-  crypto::Digest final() {
-    crypto::Digest d{};
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(ctx_, d.data(), &n);
-    return d;
-  }
-
- private:
-  struct Free {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-  };
-  static EVP_MD_CTX* thread_ctx() {
-    thread_local std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
-    return ctx.get();
-  }
-  EVP_MD_CTX* ctx_;  // one hash at a time per thread: instances are never interleaved
-};
-
-crypto::Digest sha256(std::string_view data) {
-  Sha256 h;
-  h.update(data);
-  return h.final();
-}
-
-crypto::Digest hmac_sha256(std::string_view key, std::string_view data) {
-  constexpr size_t kBlock = 64;
-  unsigned char k[kBlock] = {};
-  if (key.size() > kBlock) {
-    const crypto::Digest kd = sha256(key);
-    std::memcpy(k, kd.data(), kd.size());
-  } else {
-    std::memcpy(k, key.data(), key.size());
-  }
-  unsigned char pad[kBlock];
-  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x36;
-  Sha256 inner;
-  inner.update(pad, kBlock);
-  inner.update(data);
-  const crypto::Digest ih = inner.final();
-  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x5c;
-  Sha256 outer;
-  outer.update(pad, kBlock);
-  outer.update(ih.data(), ih.size());
-  return outer.final();
-}
+// Hashing through common/crypto: one reused context per thread, no per-call algorithm lookup.
+using crypto::hmac_sha256;
+using crypto::sha256;
 
 void hex_into(const crypto::Digest& d, HexDigest& out) {
   static constexpr char kLowerHex[] = "0123456789abcdef";

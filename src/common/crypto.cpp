@@ -2,26 +2,80 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace cl::crypto {
 
-Digest sha256(std::string_view data) {
-  Digest d{};
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), d.data(), &len, EVP_sha256(), nullptr);
-  return d;
+namespace {
+// SHA-256 on a digest fetched once and a context reused per thread: OpenSSL 3's one-shot calls
+// (EVP_Digest with EVP_sha256(), HMAC()) fetch the algorithm by name under a lock and allocate a
+// context every time, which costs more than hashing a request (SigV4) or a page token.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!m) throw std::runtime_error("OpenSSL: SHA256 unavailable");
+    return m;
+  }();
+  return md;
 }
 
+class Sha256 {
+ public:
+  Sha256() : ctx_(thread_ctx()) { EVP_DigestInit_ex2(ctx_, sha256_md(), nullptr); }
+  void update(const void* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
+  Digest final() {
+    Digest d{};
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx_, d.data(), &n);
+    return d;
+  }
+
+ private:
+  struct Free {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  static EVP_MD_CTX* thread_ctx() {
+    thread_local std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
+    return ctx.get();
+  }
+  EVP_MD_CTX* ctx_;  // one hash at a time per thread: instances are never interleaved
+};
+}  // namespace
+
+Digest sha256(std::string_view data) {
+  Sha256 h;
+  h.update(data.data(), data.size());
+  return h.final();
+}
+
+// RFC 2104 over the reused SHA-256 context.
 Digest hmac_sha256(std::string_view key, std::string_view data) {
-  Digest d{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), d.data(), &len);
-  return d;
+  constexpr size_t kBlock = 64;
+  unsigned char k[kBlock] = {};
+  if (key.size() > kBlock) {
+    const Digest kd = sha256(key);
+    std::memcpy(k, kd.data(), kd.size());
+  } else {
+    std::memcpy(k, key.data(), key.size());
+  }
+  unsigned char pad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x36;
+  Digest ih;
+  {
+    Sha256 inner;
+    inner.update(pad, kBlock);
+    inner.update(data.data(), data.size());
+    ih = inner.final();
+  }
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x5c;
+  Sha256 outer;
+  outer.update(pad, kBlock);
+  outer.update(ih.data(), ih.size());
+  return outer.final();
 }
 
 std::string hex(const unsigned char* data, size_t n) {

@@ -562,6 +562,42 @@ TYPED_TEST(StoreTest, PhoneNumberQueryAppliesEveryFilter) {
   EXPECT_EQ(query([](PhoneNumberQuery& q) { q.region = "us-west-2"; }), (V{"+12065550006"}));
 }
 
+// A target's pages come from its own index: they hold its numbers only, in order, from the page's
+// key on, within the scope, with the other filters still applied.
+TYPED_TEST(StoreTest, TargetPagesFollowTheKeyAmongOtherTargetsNumbers) {
+  this->store->write([&](WriteTxn& t) {
+    for (int i = 0; i < 20; ++i) {
+      const std::string n = "+1206555" + std::to_string(1000 + i);
+      t.insert_phone_number(this->phone("n" + std::to_string(i), n, i % 3 == 0 ? "arn:t2" : "arn:t1"));
+    }
+    auto other_region = this->phone("r", "+12065551100", "arn:t2");
+    other_region.region = "us-west-2";
+    auto other_account = this->phone("x", "+12065551101", "arn:t2");
+    other_account.account_id = "222222222222";
+    auto failed = this->phone("f", "+12065551102", "arn:t2");
+    failed.failed_message = "failed";
+    for (const auto& p : {other_region, other_account, failed}) t.insert_phone_number(p);
+  });
+  std::vector<std::string> seen;
+  PhoneNumberQuery q;
+  q.account_id = this->scope.account_id;
+  q.region = this->scope.region;
+  q.target_arn = "arn:t2";
+  q.claimed_only = true;
+  q.now_ms = 1000;
+  q.limit = 2;
+  for (;;) {
+    std::vector<std::string> page;
+    this->store->read([&](ReadTxn& t) { page = numbers_of(t.phone_numbers(q)); });
+    if (page.empty()) break;
+    EXPECT_LE(page.size(), 2u);
+    seen.insert(seen.end(), page.begin(), page.end());
+    q.after_number = page.back();
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"+12065551000", "+12065551003", "+12065551006", "+12065551009",
+                                            "+12065551012", "+12065551015", "+12065551018"}));
+}
+
 TYPED_TEST(StoreTest, QuotaCountsOnlyNumbersThatCountAndTargetNumbersAreOrdered) {
   this->store->write([&](WriteTxn& t) {
     auto a = this->phone("a", "+3");

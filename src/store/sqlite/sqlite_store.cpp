@@ -121,12 +121,22 @@ constexpr const char* kDeletePhoneNumber = "DELETE FROM phone_numbers WHERE id =
 constexpr const char* kPurgeVanished = "DELETE FROM phone_numbers WHERE number = ?1 AND vanishes_ms <= ?2";
 constexpr const char* kHolderOf =
     "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE number = ?1 AND vanishes_ms > ?2 LIMIT 1";
-constexpr const char* kSelectPhoneNumbers =
-    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND region = ?2 "
-    "AND (?3 IS NULL OR target_arn = ?3) AND number > ?4 AND number >= ?5 AND number < ?6 "
-    "AND (?7 IS NULL OR country IN (SELECT value FROM json_each(?7))) "
-    "AND (?8 IS NULL OR type IN (SELECT value FROM json_each(?8))) "
-    "AND (?9 = 0 OR (settles_ms <= ?10 AND failed_message IS NULL)) AND vanishes_ms > ?10 ORDER BY number LIMIT ?11";
+// A page of a list walks one index in number order from the page's key: (account_id, region,
+// number) for a whole scope, (target_arn, number) for one target, whose numbers may be few among
+// the scope's. Either way a page costs O(page), not O(numbers before it).
+#define CL_PHONE_PAGE_FILTERS                                                                 \
+  "AND number > ?4 AND number >= ?5 AND number < ?6 "                                         \
+  "AND (?7 IS NULL OR country IN (SELECT value FROM json_each(?7))) "                         \
+  "AND (?8 IS NULL OR type IN (SELECT value FROM json_each(?8))) "                            \
+  "AND (?9 = 0 OR (settles_ms <= ?10 AND failed_message IS NULL)) AND vanishes_ms > ?10 "     \
+  "ORDER BY number LIMIT ?11"
+constexpr const char* kSelectPhoneNumbers = "SELECT " CL_PHONE_COLUMNS
+                                            " FROM phone_numbers INDEXED BY phone_numbers_scope "
+                                            "WHERE account_id = ?1 AND region = ?2 " CL_PHONE_PAGE_FILTERS;
+constexpr const char* kSelectTargetPhoneNumbers = "SELECT " CL_PHONE_COLUMNS
+                                                  " FROM phone_numbers INDEXED BY phone_numbers_target "
+                                                  "WHERE target_arn = ?3 AND account_id = ?1 AND region = ?2 "
+                                                  CL_PHONE_PAGE_FILTERS;
 constexpr const char* kCountQuotaNumbers = "SELECT numbers FROM target_usage WHERE target_arn = ?1";
 constexpr const char* kTargetNumbers = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE target_arn = ?1 ORDER BY number";
 constexpr const char* kFlowAssociations =
@@ -545,8 +555,9 @@ class SqliteTxn final : public WriteTxn {
     return phone_row(s);
   }
   std::vector<PhoneNumberRecord> phone_numbers(const PhoneNumberQuery& q) override {
-    Stmt s(c_, sql::kSelectPhoneNumbers);
-    s.bind(1, q.account_id).bind(2, q.region).bind(3, q.target_arn).bind(4, q.after_number);
+    Stmt s(c_, q.target_arn ? sql::kSelectTargetPhoneNumbers : sql::kSelectPhoneNumbers);
+    s.bind(1, q.account_id).bind(2, q.region).bind(4, q.after_number);
+    if (q.target_arn) s.bind(3, *q.target_arn);
     // ':' sorts right after '9': [prefix, prefix + ":") is every number starting with prefix.
     s.bind(5, q.prefix).bind(6, q.prefix + ":");
     s.bind(7, json_list(q.countries)).bind(8, json_list(q.types)).bind(9, q.claimed_only);
