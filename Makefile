@@ -4,7 +4,7 @@
 PRESET ?= $(if $(CI),ci,release)
 ARGS ?=
 
-.PHONY: run test build deps bench attack fuzz soak tsan clean
+.PHONY: run test build deps bench attack fuzz soak tsan lint clean
 
 # Building and running the server: compiler, cmake, ninja, ccache, pkg-config, -dev libraries.
 deps:
@@ -51,6 +51,12 @@ tsan:
 	@set -e; for t in $(TSAN_TESTS); do echo "== tsan: $$t"; \
 	  TSAN_OPTIONS="second_deadlock_stack=1 suppressions=$(CURDIR)/tests/support/tsan.supp $$TSAN_OPTIONS" \
 	  build-tsan/tests/$$t --gtest_brief=1; done
+
+# clang-format (check only) and clang-tidy over the sources; configures the build for its compile database.
+lint:
+	@command -v clang-format >/dev/null && command -v clang-tidy >/dev/null || scripts/install-deps --lint
+	@cmake --preset $(PRESET) >/dev/null
+	@scripts/lint
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

@@ -29,6 +29,7 @@
 #include "auth/sigv4.hpp"
 #include "common/clock.hpp"
 #include "common/crypto.hpp"
+#include "common/time_format.hpp"
 #include "http/message.hpp"
 
 namespace {
@@ -111,7 +112,7 @@ cl::http::Request build(const Options& o, std::mt19937_64& rng) {
 
 std::string sign_and_serialize(const Options& o, cl::http::Request& r, const cl::crypto::Digest& key,
                                const std::string& date, const std::string& host) {
-  std::string amz_date = cl::auth::format_amz_date(cl::wall_clock_ms());
+  std::string amz_date = cl::amz_date(cl::wall_clock_ms());
   r.headers = {{"Host", host}, {"X-Amz-Date", amz_date}};
   std::string signed_headers = "host;x-amz-date";
   if (!r.body.empty()) {
@@ -177,7 +178,7 @@ int connect_to(int port) {
 void worker(const Options& o, std::chrono::steady_clock::time_point deadline, Outcome& out, int seed) {
   std::mt19937_64 rng(static_cast<uint64_t>(seed));
   const std::string host = "127.0.0.1:" + std::to_string(o.port);
-  std::string date = cl::auth::format_amz_date(cl::wall_clock_ms()).substr(0, 8);
+  std::string date = cl::amz_date(cl::wall_clock_ms()).substr(0, 8);
   auto key = cl::auth::signing_key(o.secret, date, o.region, "connect");
   int fd = connect_to(o.port);
   std::string buf;

@@ -7,12 +7,12 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <regex>
 #include <sstream>
 
+#include "common/time_format.hpp"
 #include "common/value.hpp"
 #include "common/value_json.hpp"
 
@@ -121,14 +121,7 @@ std::string text(const Value& v) {
   }
 }
 
-std::string iso_time(double epoch_seconds) {
-  const auto t = static_cast<std::time_t>(epoch_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso_time(double epoch_seconds) { return iso8601_utc(static_cast<Millis>(epoch_seconds * 1000)); }
 
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> width(header.size());

@@ -54,7 +54,7 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
       try {
         handle(std::move(req), respond, true);
       } catch (...) {  // nothing escapes a worker (a second response is ignored)
-        respond(error(AwsError{errors::kInternalService, "An internal error occurred", {}, 0}, fast_uuid()));
+        respond(error(errors::internal(), fast_uuid()));
       }
     });
     return;
@@ -148,8 +148,7 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
     } catch (const std::exception& e) {
       code = errors::kInternalService;
       spdlog::error("{} {} failed: {}", request_id, op->name, e.what());
-      r = error(AwsError{errors::kInternalService, "An internal error occurred. Request id: " + request_id, {}, 0},
-                request_id);
+      r = error(errors::internal("An internal error occurred. Request id: " + request_id), request_id);
     }
     spdlog::debug("{} {} -> {}", request_id, op->name, r.status);
     const double seconds = seconds_since(started);

@@ -1,7 +1,9 @@
 #pragma once
-// The request pipeline: SigV4 -> route -> parse -> validate -> policy on the I/O thread, then the
-// domain call (inline for local reads, on the worker pool when reads wait on the network; writes are
-// handed to the store), then one response (success or the single error form).
+// The request pipeline: SigV4 -> route -> parse -> validate -> policy on the I/O thread (on the worker
+// pool for a large body), then the domain call: inline when the store's reads are local (SQLite), on
+// the worker pool when they wait on the network (PostgreSQL). Either way a write is handed to the
+// store and the response is sent when it is durable, from the store's thread. Admin requests run on
+// the worker pool. One response per request (success or the single error form).
 #include "admin/admin.hpp"
 #include "auth/verifier.hpp"
 #include "common/aws_error.hpp"

@@ -11,12 +11,14 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <ctime>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "common/time_format.hpp"
 
 namespace cl::app::logging {
 
@@ -56,10 +58,8 @@ void append_time(std::string& out, SystemTime t) {
   thread_local int64_t cached = -1;
   thread_local char prefix[32];
   if (s != cached) {
-    std::time_t tt = static_cast<std::time_t>(s);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    std::strftime(prefix, sizeof prefix, "%Y-%m-%dT%H:%M:%S", &tm);
+    const std::string iso = iso8601_utc(s * 1000);  // "yyyy-mm-ddThh:mm:ssZ": the first 19 characters
+    std::memcpy(prefix, iso.data(), 19);
     cached = s;
   }
   out.append(prefix, 19);

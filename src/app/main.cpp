@@ -238,7 +238,7 @@ int serve(const ServeConfig& c) {
   server_config.limits.large_body_bytes = size_t{1} << 30;
   // Framing errors, timeouts and overload answer in the same AWS error form as everything else.
   server_config.render_error = [&model](unsigned status, std::string_view code, std::string_view message) {
-    return cl::protocol::error_response(model, cl::AwsError{std::string(code), std::string(message), {}, int(status)});
+    return cl::protocol::error_response(model, cl::errors::with_status(std::string(code), std::string(message), int(status)));
   };
   cl::http::Server server(server_config, [&](cl::http::Request&& req, cl::http::Responder respond) {
     gateway.handle(std::move(req), std::move(respond));

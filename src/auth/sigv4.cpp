@@ -178,40 +178,6 @@ void append_canonical_headers(std::string& out, const http::Request& request, st
   }
 }
 
-// Howard Hinnant's civil-calendar algorithms.
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-void civil_from_days(int64_t z, int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2);
-}
-
-unsigned days_in_month(int64_t y, unsigned m) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
-
-unsigned digits(std::string_view s, size_t pos, size_t n) {
-  unsigned v = 0;
-  for (size_t i = 0; i < n; ++i) v = v * 10 + static_cast<unsigned>(s[pos + i] - '0');
-  return v;
-}
-
 }  // namespace
 
 AuthorizationHeader parse_authorization(std::string_view value) {
@@ -278,32 +244,6 @@ bool valid_region(std::string_view region) {
   for (char c : region)
     if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '-')) return false;
   return true;
-}
-
-bool parse_amz_date(std::string_view s, int64_t& epoch_ms) {
-  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return false;
-  for (size_t i = 0; i < 15; ++i)
-    if (i != 8 && !is_digit(s[i])) return false;
-  const int64_t y = digits(s, 0, 4);
-  const unsigned mo = digits(s, 4, 2), d = digits(s, 6, 2);
-  const unsigned h = digits(s, 9, 2), mi = digits(s, 11, 2), sec = digits(s, 13, 2);
-  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59) return false;
-  epoch_ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60'000 + int64_t(sec) * 1000;
-  return true;
-}
-
-std::string format_amz_date(int64_t epoch_ms) {
-  int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : -((-epoch_ms + 999) / 1000);
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t rem = secs - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04lld%02u%02uT%02u%02u%02uZ", static_cast<long long>(y), m, d,
-                static_cast<unsigned>(rem / 3600), static_cast<unsigned>(rem / 60 % 60),
-                static_cast<unsigned>(rem % 60));
-  return buf;
 }
 
 std::string canonical_uri(std::string_view raw_path) {

@@ -54,10 +54,6 @@ bool parse_credential(std::string_view credential, CredentialScope& out);
 // Region shape check: lower-case letters, digits and '-', 1..32 characters.
 bool valid_region(std::string_view region);
 
-// `yyyymmddThhmmssZ` <-> milliseconds since the epoch (UTC). parse returns false when malformed.
-bool parse_amz_date(std::string_view amz_date, int64_t& epoch_ms);
-std::string format_amz_date(int64_t epoch_ms);
-
 std::string canonical_uri(std::string_view raw_path);
 // `presigned`: drop X-Amz-Signature (the query form signs every parameter but that one).
 std::string canonical_query(std::string_view raw_query, bool presigned = false);

@@ -6,6 +6,7 @@
 #include "common/crypto.hpp"
 #include "common/percent.hpp"
 #include "common/resource_ref.hpp"
+#include "common/time_format.hpp"
 
 namespace cl::auth {
 
@@ -279,19 +280,19 @@ Scope check_scope(const SignedRequest& sr, std::string_view expected_service) {
 void check_time(const SignedRequest& sr, int64_t request_ms, Millis now_ms) {
   if (request_ms > now_ms + kMaxClockSkewMs)
     raise(errors::kInvalidSignature, "Signature not yet current: " + std::string(sr.amz_date) +
-                                         " is still later than " + format_amz_date(now_ms + kMaxClockSkewMs) + " (" +
-                                         format_amz_date(now_ms) + " + 15 min.)");
+                                         " is still later than " + cl::amz_date(now_ms + kMaxClockSkewMs) + " (" +
+                                         cl::amz_date(now_ms) + " + 15 min.)");
   if (sr.presigned && sr.expires_seconds >= 0) {
     if (now_ms > request_ms + sr.expires_seconds * 1000)
       raise(errors::kInvalidSignature, "Signature expired: " + std::string(sr.amz_date) + " is now earlier than " +
-                                           format_amz_date(now_ms - sr.expires_seconds * 1000) + " (" +
-                                           format_amz_date(now_ms) + " - " + std::to_string(sr.expires_seconds) +
+                                           cl::amz_date(now_ms - sr.expires_seconds * 1000) + " (" +
+                                           cl::amz_date(now_ms) + " - " + std::to_string(sr.expires_seconds) +
                                            " sec.)");
     return;
   }
   if (request_ms < now_ms - kMaxClockSkewMs)
     raise(errors::kInvalidSignature, "Signature expired: " + std::string(sr.amz_date) + " is now earlier than " +
-                                         format_amz_date(now_ms - kMaxClockSkewMs) + " (" + format_amz_date(now_ms) +
+                                         cl::amz_date(now_ms - kMaxClockSkewMs) + " (" + cl::amz_date(now_ms) +
                                          " - 15 min.)");
 }
 

@@ -54,8 +54,34 @@ inline constexpr const char* kRequestEntityTooLarge = "RequestEntityTooLargeExce
 inline constexpr const char* kBadRequest = "BadRequestException";
 inline constexpr const char* kRequestTimeout = "RequestTimeoutException";
 inline constexpr const char* kServiceUnavailable = "ServiceUnavailableException";
+inline constexpr const char* kInvalidContactFlow = "InvalidContactFlowException";
+inline constexpr const char* kDuplicateResource = "DuplicateResourceException";
+inline constexpr const char* kContactFlowNotPublished = "ContactFlowNotPublishedException";
+
+// The codes whose HTTP status comes from the model's error table (tests/common checks each is there).
+inline constexpr const char* kModelCodes[] = {
+    kInvalidParameter,     kInvalidRequest, kResourceNotFound, kResourceInUse, kResourceConflict, kIdempotency,
+    kServiceQuotaExceeded, kThrottling,     kAccessDenied,     kInternalService, kInvalidContactFlow,
+    kDuplicateResource,    kContactFlowNotPublished};
+// The codes outside the Connect model, with their status in non_model_error_status().
+inline constexpr const char* kNonModelCodes[] = {
+    kSerialization,      kUnknownOperation,       kNotImplemented, kMissingAuthenticationToken,
+    kIncompleteSignature, kUnrecognizedClient,    kInvalidSignature, kRequestEntityTooLarge,
+    kBadRequest,         kRequestTimeout,         kServiceUnavailable};
+
+// Factories: every AwsError is built by one of these, never field by field at the throw site.
+// `code` is one of the constants above, or a code an operator configured (fault injection).
+AwsError make(std::string code, std::string message, Value fields = {});
+// An error whose status is already decided (framing errors the HTTP layer renders itself).
+AwsError with_status(std::string code, std::string message, int http_status);
+// InternalServiceException with a fixed message: details go to the log, never to the client.
+AwsError internal(std::string message = "An internal error occurred");
 
 [[noreturn]] inline void raise(const char* code, std::string message) { throw AwsException(code, std::move(message)); }
+// ResourceInUseException naming the resource that is in the way (ResourceType, ResourceId members).
+[[noreturn]] void raise_in_use(std::string message, std::string resource_type, std::string resource_id);
+// InvalidContactFlowException with one entry in its `problems` list.
+[[noreturn]] void raise_invalid_contact_flow(std::string problem);
 }  // namespace errors
 
 }  // namespace cl

@@ -30,13 +30,23 @@ void Histogram::render(std::string& out, const std::string& name, const std::str
   out += name + "_count" + braces + " " + std::to_string(count_.load()) + "\n";
 }
 
+namespace {
+uint64_t next_metrics_id() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1);
+}
+}  // namespace
+
+Metrics::Metrics() : id_(next_metrics_id()) {}
+
 Metrics::Operation& Metrics::operation(const std::string& name) {
-  // Operations are never removed, so each thread remembers the ones it has seen.
-  thread_local const Metrics* cached_for = nullptr;
+  // Operations are never removed, so each thread remembers the ones it has seen, for one Metrics
+  // at a time (by id: a Metrics built where a destroyed one was must not find its operations).
+  thread_local uint64_t cached_for = 0;
   thread_local std::map<std::string, Operation*, std::less<>> cache;
-  if (cached_for != this) {
+  if (cached_for != id_) {
     cache.clear();
-    cached_for = this;
+    cached_for = id_;
   }
   if (auto it = cache.find(name); it != cache.end()) return *it->second;
   std::lock_guard lk(mu_);

@@ -29,6 +29,7 @@ class Histogram {
 
 class Metrics {
  public:
+  Metrics();
   void record_request(const std::string& operation, const std::string& code, double seconds);
   void record_commit(double seconds, size_t transactions);
   std::string render() const;
@@ -41,6 +42,9 @@ class Metrics {
     std::map<std::string, std::unique_ptr<std::atomic<uint64_t>>> codes;  // error codes
   };
   Operation& operation(const std::string& name);
+  // Never reused, unlike an address: a thread's cache of operations is keyed by it, and another
+  // Metrics may later live where this one did.
+  const uint64_t id_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Operation>> operations_;
   Histogram commit_latency_;

@@ -28,6 +28,20 @@ void split_seconds(int64_t t, int64_t& days, int64_t& secs_of_day) {
   }
 }
 
+int64_t floor_seconds(Millis ms) { return ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000); }
+
+unsigned days_in_month(int64_t y, unsigned m) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 && leap ? 29 : kDays[m - 1];
+}
+
+unsigned digits(std::string_view s, size_t pos, size_t n) {
+  unsigned v = 0;
+  for (size_t i = 0; i < n; ++i) v = v * 10 + static_cast<unsigned>(s[pos + i] - '0');
+  return v;
+}
+
 }  // namespace
 
 CivilDate civil_from_days(int64_t days) {
@@ -83,7 +97,7 @@ std::string http_date(int64_t unix_seconds) {
 
 std::string iso8601_utc(Millis ms) {
   int64_t days, secs;
-  split_seconds(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000), days, secs);
+  split_seconds(floor_seconds(ms), days, secs);
   const CivilDate c = civil_from_days(days);
   std::string s = "0000-00-00T00:00:00Z";
   put4(s.data(), c.year);
@@ -93,6 +107,33 @@ std::string iso8601_utc(Millis ms) {
   put2(s.data() + 14, static_cast<unsigned>(secs / 60 % 60));
   put2(s.data() + 17, static_cast<unsigned>(secs % 60));
   return s;
+}
+
+
+std::string amz_date(Millis ms) {
+  int64_t days, secs;
+  split_seconds(floor_seconds(ms), days, secs);
+  const CivilDate c = civil_from_days(days);
+  std::string s = "00000000T000000Z";
+  put4(s.data(), c.year);
+  put2(s.data() + 4, c.month);
+  put2(s.data() + 6, c.day);
+  put2(s.data() + 9, static_cast<unsigned>(secs / 3600));
+  put2(s.data() + 11, static_cast<unsigned>(secs / 60 % 60));
+  put2(s.data() + 13, static_cast<unsigned>(secs % 60));
+  return s;
+}
+
+bool parse_amz_date(std::string_view s, Millis& epoch_ms) {
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return false;
+  for (size_t i = 0; i < 15; ++i)
+    if (i != 8 && (s[i] < '0' || s[i] > '9')) return false;
+  const int64_t y = digits(s, 0, 4);
+  const unsigned mo = digits(s, 4, 2), d = digits(s, 6, 2);
+  const unsigned h = digits(s, 9, 2), mi = digits(s, 11, 2), sec = digits(s, 13, 2);
+  if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59) return false;
+  epoch_ms = ((days_from_civil(y, mo, d) * 24 + h) * 60 + mi) * 60'000 + int64_t(sec) * 1000;
+  return true;
 }
 
 }  // namespace cl

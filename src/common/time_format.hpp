@@ -1,9 +1,11 @@
 #pragma once
-// The one calendar: Unix time to civil dates and the text forms the server writes (HTTP Date
-// headers, ISO 8601 in messages). Proleptic Gregorian, UTC, no locale and no gmtime_r.
+// The one calendar: Unix time to civil dates and every text form the server reads or writes (HTTP
+// Date headers, ISO 8601 in messages and logs, SigV4's X-Amz-Date). Proleptic Gregorian, UTC, no
+// locale and no gmtime_r.
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "common/clock.hpp"
 
@@ -27,5 +29,10 @@ std::string http_date(int64_t unix_seconds);
 
 // ISO 8601 UTC to the second, e.g. "2026-11-26T16:01:08Z".
 std::string iso8601_utc(Millis ms);
+
+// The SigV4 form (X-Amz-Date, ISO 8601 basic), e.g. "20261126T160108Z", to the second.
+std::string amz_date(Millis ms);
+// False unless `s` is exactly yyyymmddThhmmssZ and a real UTC date and time.
+bool parse_amz_date(std::string_view s, Millis& epoch_ms);
 
 }  // namespace cl

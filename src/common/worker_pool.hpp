@@ -1,6 +1,7 @@
 #pragma once
-// A fixed pool of threads for work that may block (admin calls; reads of a store whose reads wait on
-// the network), so I/O threads never wait on it.
+// A fixed pool of threads for work that would stall an I/O thread: admin calls, the front half of
+// requests with a large body (hashing, parsing), and domain calls on a store whose reads wait on the
+// network.
 #include <condition_variable>
 #include <deque>
 #include <functional>

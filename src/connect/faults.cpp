@@ -105,7 +105,7 @@ std::optional<FaultRules::Fired> FaultRules::error_for(const std::string& operat
   std::lock_guard lk(mu_);
   for (const auto& r : rules_)
     if (!r.error_code.empty() && r.after_commit == after_commit && matches(r, operation, number) && draw(r))
-      return Fired{r.id, r.times >= 0, AwsError{r.error_code, r.message, {}, 0}, {}};
+      return Fired{r.id, r.times >= 0, errors::make(r.error_code, r.message), {}};
   return std::nullopt;
 }
 

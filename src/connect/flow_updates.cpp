@@ -15,7 +15,7 @@ void rename(store::ContactFlowRecord& f, const Value& in) {
 
 void store_flow(store::WriteTxn& t, const store::ContactFlowRecord& f) {
   if (t.update_contact_flow(f) == store::Insert::Conflict)
-    errors::raise("DuplicateResourceException", "A flow named " + f.name + " already exists in this instance.");
+    errors::raise(errors::kDuplicateResource, "A flow named " + f.name + " already exists in this instance.");
 }
 
 }  // namespace

@@ -69,13 +69,8 @@ store::ContactFlowRecord Service::require_flow(store::ReadTxn& t, const RequestC
 void Service::check_flow_content(const std::string& content) {
   Value parsed;
   std::string why;
-  if (!from_json(content, parsed, &why) || !parsed.is_map()) {
-    Value problem = Value::map();
-    problem.set("message", "The flow content is not a valid JSON object" + (why.empty() ? "" : ": " + why));
-    Value fields = Value::map();
-    fields.set("problems", Value(Value::List{problem}));
-    throw AwsException(AwsError{"InvalidContactFlowException", "The flow is not valid.", fields, 0});
-  }
+  if (!from_json(content, parsed, &why) || !parsed.is_map())
+    errors::raise_invalid_contact_flow("The flow content is not a valid JSON object" + (why.empty() ? "" : ": " + why));
 }
 
 Value Service::create_contact_flow(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
@@ -88,7 +83,7 @@ Value Service::create_contact_flow(const RequestContext& ctx, const Value& in, s
                                in.string_or("Type", ""), in.opt_string("Description"), content,
                                in.string_or("Status", "PUBLISHED"), ctx.now_ms};
     if (t.insert_contact_flow(f) == store::Insert::Conflict)
-      errors::raise("DuplicateResourceException", "A flow named " + f.name + " already exists in this instance.");
+      errors::raise(errors::kDuplicateResource, "A flow named " + f.name + " already exists in this instance.");
     put_input_tags(t, flow_arn(f), in.find("Tags"));
     out.set("ContactFlowId", f.id);
     out.set("ContactFlowArn", flow_arn(f));
@@ -103,7 +98,7 @@ Value Service::describe_contact_flow(const RequestContext& ctx, const Value& in,
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     auto f = require_flow(t, ctx, inst.id, in.string_or("ContactFlowId", ""));
     if (f.status != "PUBLISHED")
-      errors::raise("ContactFlowNotPublishedException", "The flow " + f.id + " has not been published.");
+      errors::raise(errors::kContactFlowNotPublished, "The flow " + f.id + " has not been published.");
     Value v = Value::map();
     v.set("Arn", flow_arn(f));
     v.set("Id", f.id);

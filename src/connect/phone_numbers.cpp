@@ -166,12 +166,8 @@ bool Service::claimed_to_instance(store::ReadTxn& t, const store::PhoneNumberRec
 void Service::require_not_in_progress(const RequestContext& ctx, const store::PhoneNumberRecord& r) {
   if (ctx.now_ms >= r.settles_ms) return;
   const std::string arn = arn::phone_number(r.region, r.account_id, r.id);
-  Value fields = Value::map();
-  fields.set("ResourceType", "PHONE_NUMBER");
-  fields.set("ResourceId", arn);
-  throw AwsException(AwsError{errors::kResourceInUse,
-                              "The phone number " + arn + " has a workflow in progress; try again when it completes.",
-                              fields, 0});
+  errors::raise_in_use("The phone number " + arn + " has a workflow in progress; try again when it completes.",
+                       "PHONE_NUMBER", arn);
 }
 
 void Service::check_claim_release_rule(store::ReadTxn& t, const RequestContext& ctx, const Quotas& q) {

@@ -174,13 +174,10 @@ Value Service::delete_traffic_distribution_group(const RequestContext& ctx, cons
     const std::string group_arn = arn::traffic_distribution_group(g.region, g.account_id, g.id);
     auto numbers = t.target_numbers(group_arn);
     if (!numbers.empty()) {
-      Value fields = Value::map();
-      fields.set("ResourceType", "PHONE_NUMBER");
-      fields.set("ResourceId", arn::phone_number(numbers.front().region, numbers.front().account_id, numbers.front().id));
-      throw AwsException(AwsError{errors::kResourceInUse,
-                                  "The traffic distribution group has " + std::to_string(numbers.size()) +
-                                      " phone numbers claimed to it; release them first.",
-                                  fields, 0});
+      errors::raise_in_use("The traffic distribution group has " + std::to_string(numbers.size()) +
+                               " phone numbers claimed to it; release them first.",
+                           "PHONE_NUMBER",
+                           arn::phone_number(numbers.front().region, numbers.front().account_id, numbers.front().id));
     }
     // The group keeps its tags while PENDING_DELETION; the store drops them with the group.
     t.mark_traffic_distribution_group_deleted(scope_of(ctx), g.id, ctx.now_ms);

@@ -3,7 +3,8 @@
 // store/<backend>/; each backend declares its own options and factory (sqlite/sqlite_store.hpp,
 // postgres/postgres_store.hpp).
 //
-// Concurrency contract, kept by every backend, on one node or many:
+// Concurrency contract, kept by every backend: on one node (SQLite, one process per data directory)
+// or on many sharing one database (PostgreSQL):
 // - A write transaction (WriteTxn) is owned by whoever runs the operation and handed to it; nothing
 //   joins a transaction implicitly. Each statement of a write transaction sees every change
 //   committed before the statement started.

@@ -7,6 +7,7 @@
 #include <future>
 
 #include "auth/sigv4.hpp"
+#include "common/time_format.hpp"
 #include "common/value_json.hpp"
 #include "inventory/inventory.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -94,7 +95,7 @@ class GatewayTest : public ::testing::Test {
     r.target = target;
     r.body = body;
     r.headers = {{"Host", "127.0.0.1:4570"}, {"Content-Type", "application/json"}};
-    const std::string amz_date = auth::format_amz_date(wall_clock_ms());
+    const std::string amz_date = cl::amz_date(wall_clock_ms());
     r.headers.push_back({"X-Amz-Date", amz_date});
     const std::string date = amz_date.substr(0, 8), signed_headers = "content-type;host;x-amz-date";
     const std::string scope = auth::credential_scope(date, "us-east-1", "connect");

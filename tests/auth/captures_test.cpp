@@ -7,6 +7,7 @@
 
 #include "auth/verifier.hpp"
 #include "test_util.hpp"
+#include "common/time_format.hpp"
 
 namespace cl::auth {
 namespace {

@@ -4,6 +4,7 @@
 
 #include "auth/verifier.hpp"
 #include "test_util.hpp"
+#include "common/time_format.hpp"
 
 namespace cl::auth {
 namespace {
@@ -99,13 +100,13 @@ TEST_F(Presigned, ExpiresAfterXAmzExpires) {
   const int64_t t = ms(v.amz_date);
   const int64_t now = t + 3601 * 1000;
   expect_aws_error([&] { verifier->verify(v.request, now); }, errors::kInvalidSignature,
-                   "Signature expired: " + v.amz_date + " is now earlier than " + format_amz_date(now - 3600 * 1000) +
-                       " (" + format_amz_date(now) + " - 3600 sec.)");
+                   "Signature expired: " + v.amz_date + " is now earlier than " + cl::amz_date(now - 3600 * 1000) +
+                       " (" + cl::amz_date(now) + " - 3600 sec.)");
   // Signed in the future beyond the skew window.
   const int64_t early = t - kMaxClockSkewMs - 1000;
   expect_aws_error([&] { verifier->verify(v.request, early); }, errors::kInvalidSignature,
                    "Signature not yet current: " + v.amz_date + " is still later than " +
-                       format_amz_date(early + kMaxClockSkewMs) + " (" + format_amz_date(early) + " + 15 min.)");
+                       cl::amz_date(early + kMaxClockSkewMs) + " (" + cl::amz_date(early) + " + 15 min.)");
 }
 
 TEST_F(Presigned, Mutations) {

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/aws_error.hpp"
+#include "common/time_format.hpp"
 #include "test_util.hpp"
 
 namespace cl::auth {
@@ -83,10 +84,10 @@ TEST(AmzDate, ParseAndFormat) {
   EXPECT_EQ(ms, 0);
   ASSERT_TRUE(parse_amz_date("20261126T160108Z", ms));
   EXPECT_EQ(ms, 1795708868000);
-  EXPECT_EQ(format_amz_date(ms), "20261126T160108Z");
-  EXPECT_EQ(format_amz_date(ms + 999), "20261126T160108Z");
+  EXPECT_EQ(cl::amz_date(ms), "20261126T160108Z");
+  EXPECT_EQ(cl::amz_date(ms + 999), "20261126T160108Z");
   ASSERT_TRUE(parse_amz_date("20240229T235959Z", ms));
-  EXPECT_EQ(format_amz_date(ms + 1000), "20240301T000000Z");
+  EXPECT_EQ(cl::amz_date(ms + 1000), "20240301T000000Z");
   for (const char* bad :
        {"", "20261126T160108", "20261126 160108Z", "2026-11-26T16:01:08Z", "20261326T160108Z", "20230229T000000Z",
         "20261126T240000Z", "20261126T006000Z", "2026112aT160108Z", "Thu, 26 Nov 2026 16:01:08 GMT"})

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "test_util.hpp"
+#include "common/time_format.hpp"
 
 namespace cl::auth {
 namespace {
@@ -199,11 +200,11 @@ TEST_F(Mutations, ExpiredAndNotYetCurrent) {
   const int64_t t = date_of(c.request);
   constexpr int64_t kMin = 60'000;
   expect_aws_error([&] { verifier.verify(c.request, t + 16 * kMin); }, errors::kInvalidSignature,
-                   "Signature expired: " + date + " is now earlier than " + format_amz_date(t + kMin) + " (" +
-                       format_amz_date(t + 16 * kMin) + " - 15 min.)");
+                   "Signature expired: " + date + " is now earlier than " + cl::amz_date(t + kMin) + " (" +
+                       cl::amz_date(t + 16 * kMin) + " - 15 min.)");
   expect_aws_error([&] { verifier.verify(c.request, t - 16 * kMin); }, errors::kInvalidSignature,
-                   "Signature not yet current: " + date + " is still later than " + format_amz_date(t - kMin) + " (" +
-                       format_amz_date(t - 16 * kMin) + " + 15 min.)");
+                   "Signature not yet current: " + date + " is still later than " + cl::amz_date(t - kMin) + " (" +
+                       cl::amz_date(t - 16 * kMin) + " + 15 min.)");
   EXPECT_NO_THROW(verifier.verify(c.request, t + 15 * kMin));
   EXPECT_NO_THROW(verifier.verify(c.request, t - 15 * kMin));
 }

@@ -24,6 +24,19 @@ TEST(Iso8601, FormatsUtcSeconds) {
   EXPECT_EQ(iso8601_utc(-1), "1969-12-31T23:59:59Z");
 }
 
+TEST(AmzDate, FormatsAndParsesTheSigV4Form) {
+  EXPECT_EQ(amz_date(0), "19700101T000000Z");
+  EXPECT_EQ(amz_date(1795708868'999), "20261126T160108Z");
+  EXPECT_EQ(amz_date(-1), "19691231T235959Z");
+  Millis ms = 0;
+  ASSERT_TRUE(parse_amz_date("20000229T235959Z", ms));
+  EXPECT_EQ(ms, 951868799'000);
+  EXPECT_EQ(amz_date(ms), "20000229T235959Z");
+  for (const char* bad : {"", "19000229T000000Z", "20261126T240000Z", "20261126 160108Z", "20261126T160108",
+                          "2026112T1601080Z", "20261326T160108Z"})
+    EXPECT_FALSE(parse_amz_date(bad, ms)) << bad;
+}
+
 TEST(CivilDays, RoundTrip) {
   for (int64_t d : {-800000LL, -1LL, 0LL, 11016LL, 20788LL, 2932896LL}) {
     const CivilDate c = civil_from_days(d);

@@ -11,6 +11,7 @@
 #include "auth/sigv4.hpp"
 #include "auth/verifier.hpp"
 #include "common/aws_error.hpp"
+#include "common/time_format.hpp"
 
 namespace {
 
@@ -40,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cl::auth::CredentialScope scope;
   if (cl::auth::parse_credential(a.credential, scope)) require(inside(scope.scope, a.credential));
   int64_t ms = 0;
-  if (cl::auth::parse_amz_date(authorization, ms)) require(cl::auth::format_amz_date(ms) == authorization);
+  if (cl::parse_amz_date(authorization, ms)) require(cl::amz_date(ms) == authorization);
   (void)cl::auth::canonical_query(query, false);
   (void)cl::auth::canonical_query(query, true);
 

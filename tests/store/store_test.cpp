@@ -68,13 +68,9 @@ struct SqliteMemory {
   std::unique_ptr<Store> open() { return open_sqlite(SqliteOptions::memory()); }
 };
 struct SqliteFile {
-  std::string dir = (std::filesystem::temp_directory_path() / ("cl-store-" + random_uuid())).string();
+  test::TempDir dir{"cl-store-"};
   static const char* unavailable() { return nullptr; }
-  std::unique_ptr<Store> open() { return open_sqlite(SqliteOptions::on_disk(dir)); }
-  ~SqliteFile() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
+  std::unique_ptr<Store> open() { return open_sqlite(SqliteOptions::on_disk(dir.str())); }
 };
 
 struct Postgres {
@@ -1146,8 +1142,49 @@ TEST(SqliteDurability, AcknowledgedWritesSurviveReopening) {
   }
   auto s = open_sqlite(SqliteOptions::on_disk(dir));
   s->read([](ReadTxn& t) { EXPECT_EQ(t.setting("durable"), std::optional<std::string>("yes")); });
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+}
+
+// Group commit: transactions queued while the writer is busy share one commit; those that fail in
+// that batch keep nothing (each runs in its own savepoint) and the others in it still commit.
+TEST(SqliteGroupCommit, AFailedTransactionInABatchKeepsNothingAndTheOthersInItCommit) {
+  std::mutex mu;
+  std::vector<size_t> batches;
+  SqliteOptions o = SqliteOptions::memory();
+  o.on_commit = [&](double, size_t transactions) {
+    std::lock_guard lk(mu);
+    batches.push_back(transactions);
+  };
+  auto s = open_sqlite(o);
+  std::promise<void> writer_busy, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> first_done;
+  s->submit(
+      [&](WriteTxn&) {
+        writer_busy.set_value();
+        released.wait();  // the writer is busy: what is submitted now queues up
+      },
+      [&](std::exception_ptr) { first_done.set_value(); });
+  writer_busy.get_future().wait();
+  constexpr int kQueued = 8;
+  std::vector<std::promise<std::exception_ptr>> outcomes(kQueued);
+  for (int i = 0; i < kQueued; ++i)
+    s->submit(
+        [i](WriteTxn& t) {
+          t.put_setting("k" + std::to_string(i), "v");
+          if (i % 2) throw std::runtime_error("rolled back");
+        },
+        [&outcomes, i](std::exception_ptr e) { outcomes[i].set_value(e); });
+  release.set_value();
+  first_done.get_future().wait();
+  for (int i = 0; i < kQueued; ++i) EXPECT_EQ(static_cast<bool>(outcomes[i].get_future().get()), i % 2 == 1) << i;
+  {
+    std::lock_guard lk(mu);
+    EXPECT_NE(std::find(batches.begin(), batches.end(), size_t{kQueued}), batches.end())
+        << "the queued transactions did not share one commit";
+  }
+  s->read([&](ReadTxn& t) {
+    for (int i = 0; i < kQueued; ++i) EXPECT_EQ(t.setting("k" + std::to_string(i)).has_value(), i % 2 == 0) << i;
+  });
 }
 
 // --- PostgreSQL: several nodes on one database, failures ------------------------------------------

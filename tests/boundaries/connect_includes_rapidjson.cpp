@@ -1,0 +1,2 @@
+// Must not compile: no JSON library in the domain.
+#include <rapidjson/document.h>

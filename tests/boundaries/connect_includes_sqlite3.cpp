@@ -1,0 +1,2 @@
+// Must not compile: SQLite is the backend's business.
+#include <sqlite3.h>

@@ -1,0 +1,2 @@
+// Must not compile: the domain does not link the SQLite backend.
+#include "store/sqlite/sqlite_store.hpp"

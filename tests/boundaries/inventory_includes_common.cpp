@@ -1,0 +1,2 @@
+// Must not compile: the inventory links no other module.
+#include "common/value.hpp"
