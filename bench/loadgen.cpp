@@ -77,8 +77,9 @@ cl::http::Request build(const Options& o, std::mt19937_64& rng) {
   } else if (o.op == "search") {
     r.method = "POST";
     r.target = "/phone-number/search-available";
-    r.body = R"({"PhoneNumberCountryCode":")" + o.country + R"(","PhoneNumberType":")" + o.type + R"(","InstanceId":")" +
-             o.instance + R"(","MaxResults":10)" + (rng() % 2 ? "" : R"(,"PhoneNumberPrefix":"+1206555)" + std::to_string(rng() % 10) + "\"") + "}";
+    r.body = R"({"PhoneNumberCountryCode":")" + o.country + R"(","PhoneNumberType":")" + o.type +
+             R"(","InstanceId":")" + o.instance + R"(","MaxResults":10)" +
+             (rng() % 2 ? "" : R"(,"PhoneNumberPrefix":"+1206555)" + std::to_string(rng() % 10) + "\"") + "}";
   } else if (o.op == "raw") {
     r.method = o.method;
     r.target = o.path;
@@ -198,7 +199,8 @@ void worker(const Options& o, std::chrono::steady_clock::time_point deadline, Ou
       fd = connect_to(o.port);
       continue;
     }
-    out.latencies_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    out.latencies_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     out.statuses[status]++;
     if (closing) {
       // The server closes after this response (no keep-alive): a client opens a new connection,
@@ -218,20 +220,34 @@ int main(int argc, char** argv) {
   Options o;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--port") o.port = std::stoi(v);
-    else if (k == "--connections") o.connections = std::stoi(v);
-    else if (k == "--seconds") o.seconds = std::stod(v);
-    else if (k == "--op") o.op = v;
-    else if (k == "--instance") o.instance = v;
-    else if (k == "--phone-id") o.phone_id = v;
-    else if (k == "--method") o.method = v;
-    else if (k == "--path") o.path = v;
-    else if (k == "--body") o.body = v;
-    else if (k == "--country") o.country = v;
-    else if (k == "--type") o.type = v;
-    else if (k == "--number-base") o.number_base = std::stoll(v);
-    else if (k == "--region") o.region = v;
-    else if (k == "--body-bytes") o.body_bytes = std::stoul(v);
+    if (k == "--port")
+      o.port = std::stoi(v);
+    else if (k == "--connections")
+      o.connections = std::stoi(v);
+    else if (k == "--seconds")
+      o.seconds = std::stod(v);
+    else if (k == "--op")
+      o.op = v;
+    else if (k == "--instance")
+      o.instance = v;
+    else if (k == "--phone-id")
+      o.phone_id = v;
+    else if (k == "--method")
+      o.method = v;
+    else if (k == "--path")
+      o.path = v;
+    else if (k == "--body")
+      o.body = v;
+    else if (k == "--country")
+      o.country = v;
+    else if (k == "--type")
+      o.type = v;
+    else if (k == "--number-base")
+      o.number_base = std::stoll(v);
+    else if (k == "--region")
+      o.region = v;
+    else if (k == "--body-bytes")
+      o.body_bytes = std::stoul(v);
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -240,7 +256,8 @@ int main(int argc, char** argv) {
   std::vector<Outcome> outcomes(static_cast<size_t>(o.connections));
   std::vector<std::thread> threads;
   auto start = std::chrono::steady_clock::now();
-  auto deadline = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.seconds));
+  auto deadline =
+      start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(o.seconds));
   for (int i = 0; i < o.connections; ++i)
     threads.emplace_back(worker, std::cref(o), deadline, std::ref(outcomes[static_cast<size_t>(i)]), i + 1);
   for (auto& t : threads) t.join();
@@ -254,10 +271,12 @@ int main(int argc, char** argv) {
     for (auto [s, n] : oc.statuses) statuses[s] += n;
   }
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * static_cast<double>(all.size())))]; };
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<size_t>(p * static_cast<double>(all.size())))];
+  };
   std::printf("op=%s connections=%d requests=%zu seconds=%.1f rps=%.0f p50=%.2fms p99=%.2fms max=%.2fms statuses=",
-              o.op.c_str(), o.connections, all.size(), elapsed, static_cast<double>(all.size()) / elapsed, pct(0.5), pct(0.99),
-              all.empty() ? 0.0 : all.back());
+              o.op.c_str(), o.connections, all.size(), elapsed, static_cast<double>(all.size()) / elapsed, pct(0.5),
+              pct(0.99), all.empty() ? 0.0 : all.back());
   for (auto [s, n] : statuses) std::printf("%d:%ld ", s, n);
   if (reconnects) std::printf("closed-by-server=%ld", reconnects);
   std::printf("\n");

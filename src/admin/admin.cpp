@@ -9,9 +9,9 @@
 
 #include "admin/responses.hpp"
 #include "common/crypto.hpp"
-#include "store/store.hpp"
 #include "common/percent.hpp"
 #include "common/value_json.hpp"
+#include "store/store.hpp"
 
 namespace cl::admin {
 
@@ -73,10 +73,10 @@ store::Scope checked(store::Scope scope) {
   if (scope.account_id.size() != 12 || !digits(scope.account_id))
     throw std::invalid_argument("account_id must be 12 digits");
   const std::string& r = scope.region;
-  const bool region_ok = r.size() >= 9 && r.size() <= 25 && std::isdigit(static_cast<unsigned char>(r.back())) &&
-                         std::all_of(r.begin(), r.end(), [](unsigned char c) {
-                           return std::islower(c) || std::isdigit(c) || c == '-';
-                         }) && r.find('-') != std::string::npos;
+  const bool region_ok =
+      r.size() >= 9 && r.size() <= 25 && std::isdigit(static_cast<unsigned char>(r.back())) &&
+      std::all_of(r.begin(), r.end(), [](unsigned char c) { return std::islower(c) || std::isdigit(c) || c == '-'; }) &&
+      r.find('-') != std::string::npos;
   if (!region_ok) throw std::invalid_argument("region must look like us-east-1");
   return scope;
 }
@@ -234,7 +234,8 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
       if (!blocks || !blocks->is_list()) return error(400, "blocks must be a list");
       std::vector<inventory::BlockSpec> specs;
       for (const auto& b : blocks->as_list()) {
-        if (!b.is_map() || !b.opt_string("country") || !b.opt_string("type") || !b.opt_string("prefix") || !b.opt_int("length"))
+        if (!b.is_map() || !b.opt_string("country") || !b.opt_string("type") || !b.opt_string("prefix") ||
+            !b.opt_int("length"))
           return error(400, "each block needs country, type, prefix and length");
         if (*b.opt_int("length") < 2 || *b.opt_int("length") > 16)
           return error(400, "length counts the '+' and the digits of an E.164 number: 2 to 16");
@@ -311,8 +312,8 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
     auto copy = [&](const char* from, const char* to) {
       const Value* v = body.find(from);
       if (!v) return;
-      const bool ok = std::string_view(from) == "max_results" ? v->kind() == Value::Kind::Int && v->as_int() >= 1 &&
-                                                                     v->as_int() <= 10
+      const bool ok = std::string_view(from) == "max_results"
+                          ? v->kind() == Value::Kind::Int && v->as_int() >= 1 && v->as_int() <= 10
                       : std::string_view(from) == "tags"
                           ? v->is_map() && v->as_map().size() <= 50 &&
                                 std::all_of(v->as_map().begin(), v->as_map().end(),

@@ -20,9 +20,9 @@ inline constexpr std::string_view kConsolePath = "/console";
 
 struct AdminConfig {
   std::string version;
-  std::string token;     // when set, required as "Authorization: Bearer <token>"
-  bool enabled = true;   // false when listening beyond loopback without a token
-  std::string store;     // "sqlite" | "postgres"
+  std::string token;    // when set, required as "Authorization: Bearer <token>"
+  bool enabled = true;  // false when listening beyond loopback without a token
+  std::string store;    // "sqlite" | "postgres"
 };
 
 class Admin {

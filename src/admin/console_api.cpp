@@ -13,16 +13,16 @@ namespace cl::admin {
 namespace {
 
 constexpr Millis kDayMs = 24LL * 3600 * 1000;
-constexpr int kListLimit = 1000;      // rows per list in a state answer
-constexpr int kReleaseLimit = 5000;   // distinct release instants walked for the chart
+constexpr int kListLimit = 1000;                          // rows per list in a state answer
+constexpr int kReleaseLimit = 5000;                       // distinct release instants walked for the chart
 constexpr const char* kAccountsKey = "console_accounts";  // accounts the console was asked about
 
 // The regions probed for scopes: Amazon Connect's, and the replication targets.
-constexpr const char* kRegions[] = {
-    "us-east-1",      "us-west-2",      "af-south-1",     "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-    "ap-southeast-1", "ap-southeast-2", "ca-central-1",   "eu-central-1",   "eu-west-2",      "us-gov-west-1",
-    "eu-west-1",      "us-east-2",      "us-west-1",      "eu-west-3",      "eu-north-1",     "ap-south-1",
-    "sa-east-1",      "me-south-1"};
+constexpr const char* kRegions[] = {"us-east-1",      "us-west-2",      "af-south-1",     "ap-northeast-1",
+                                    "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+                                    "ca-central-1",   "eu-central-1",   "eu-west-2",      "us-gov-west-1",
+                                    "eu-west-1",      "us-east-2",      "us-west-1",      "eu-west-3",
+                                    "eu-north-1",     "ap-south-1",     "sa-east-1",      "me-south-1"};
 
 double seconds(Millis ms) { return static_cast<double>(ms) / 1000.0; }
 
@@ -151,7 +151,9 @@ http::Response Admin::state(const store::Scope& scope) {
       v.set("name", g.name);
       v.set("instance_id", g.instance_id);
       v.set("is_default", g.is_default);
-      v.set("status", g.deleted_ms ? "PENDING_DELETION" : now < g.created_ms + delay ? "CREATION_IN_PROGRESS" : "ACTIVE");
+      v.set("status", g.deleted_ms                 ? "PENDING_DELETION"
+                      : now < g.created_ms + delay ? "CREATION_IN_PROGRESS"
+                                                   : "ACTIVE");
       v.set("numbers", t.count_quota_numbers(arn));
       v.set("tags", tags_value(t.tags(arn)));
       groups.push_back(std::move(v));

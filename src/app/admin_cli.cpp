@@ -44,7 +44,8 @@ Endpoint parse_endpoint(const std::string& url) {
   static const std::regex kForm(R"(^http://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?(/.*)?$)");
   std::smatch m;
   if (url.rfind("https://", 0) == 0) throw Usage("--endpoint: https is not supported (the server speaks plain HTTP)");
-  if (!std::regex_match(url, m, kForm)) throw Usage("--endpoint must look like http://127.0.0.1:4570, got '" + url + "'");
+  if (!std::regex_match(url, m, kForm))
+    throw Usage("--endpoint must look like http://127.0.0.1:4570, got '" + url + "'");
   Endpoint e{m[1].str(), m[2].matched ? m[2].str() : "80", m[3].matched ? m[3].str() : ""};
   while (!e.base.empty() && e.base.back() == '/') e.base.pop_back();
   return e;
@@ -58,7 +59,8 @@ struct Reply {
 // One synchronous HTTP/1.1 exchange; throws Unreachable when no answer comes.
 class Client {
  public:
-  Client(std::string endpoint, std::string token) : url_(std::move(endpoint)), ep_(parse_endpoint(url_)), token_(std::move(token)) {}
+  Client(std::string endpoint, std::string token)
+      : url_(std::move(endpoint)), ep_(parse_endpoint(url_)), token_(std::move(token)) {}
 
   Reply call(http::verb method, const std::string& path, const std::string& body = "", bool has_body = false) {
     try {
@@ -172,8 +174,8 @@ double parse_duration(const std::string& s) {
   return u == "d" ? n * 86400 : u == "h" ? n * 3600 : u == "m" ? n * 60 : n;
 }
 
-constexpr const char* kQuotaKeys[] = {"phone_numbers_per_instance", "instances", "claim_release_ratio",
-                                      "claim_release_window_days", "claim_release_rule", "cooldown_days"};
+constexpr const char* kQuotaKeys[] = {"phone_numbers_per_instance", "instances",          "claim_release_ratio",
+                                      "claim_release_window_days",  "claim_release_rule", "cooldown_days"};
 
 // key=value -> a member of the quotas body, typed as the server expects.
 void add_quota(Value& body, const std::string& assignment) {
@@ -265,9 +267,10 @@ int AdminCommand::run() { return admin_main(sub_->remaining()); }
 
 int admin_main(std::vector<std::string> args) {
   Options o;
-  CLI::App app{"Administer a running connect-local server through its admin API.\n"
-               "Exit codes: 0 ok, 1 the server said no, 2 usage error, 3 cannot connect.",
-               "connect-local admin"};
+  CLI::App app{
+      "Administer a running connect-local server through its admin API.\n"
+      "Exit codes: 0 ok, 1 the server said no, 2 usage error, 3 cannot connect.",
+      "connect-local admin"};
   app.require_subcommand(1);
   app.fallthrough();
   app.add_option("--endpoint", o.endpoint, "Server URL")->envname("CONNECT_LOCAL_ENDPOINT")->capture_default_str();
@@ -367,14 +370,16 @@ int admin_main(std::vector<std::string> args) {
   ilist->add_option("--type", type, "Only this type (DID, TOLL_FREE, ...)");
   auto* iadd = inventory->add_subcommand("add", "Add a block");
   iadd->add_option("--country", country, "ISO country code, e.g. US")->required();
-  iadd->add_option("--type", type, "DID, TOLL_FREE, UIFN, SHARED, THIRD_PARTY_DID, THIRD_PARTY_TF, SHORT_CODE")->required();
+  iadd->add_option("--type", type, "DID, TOLL_FREE, UIFN, SHARED, THIRD_PARTY_DID, THIRD_PARTY_TF, SHORT_CODE")
+      ->required();
   iadd->add_option("--prefix", prefix, "E.164 prefix, e.g. +1206555")->required();
   iadd->add_option("--length", length, "Length of the numbers, counting the +")->required()->check(CLI::Range(2, 16));
   auto print_blocks = [&](const Value& v) {
     Value filtered = Value::list();
     if (const Value* blocks = v.find("blocks"); blocks && blocks->is_list())
       for (const auto& b : blocks->as_list())
-        if ((country.empty() || b.string_or("country", "") == country) && (type.empty() || b.string_or("type", "") == type))
+        if ((country.empty() || b.string_or("country", "") == country) &&
+            (type.empty() || b.string_or("type", "") == type))
           filtered.push_back(b);
     print_list(&filtered, {"country", "type", "prefix", "length"}, {"COUNTRY", "TYPE", "PREFIX", "LENGTH"});
   };
@@ -407,12 +412,14 @@ int admin_main(std::vector<std::string> args) {
   std::string source_arn, number;
   auto* elist = external->add_subcommand("list", "List them");
   auto* eadd = external->add_subcommand("add", "Stock one");
-  eadd->add_option("--source-arn", source_arn, "arn:aws:sms-voice:<region>:<account>:phone-number/phone-<32 hex>")->required();
+  eadd->add_option("--source-arn", source_arn, "arn:aws:sms-voice:<region>:<account>:phone-number/phone-<32 hex>")
+      ->required();
   eadd->add_option("--phone-number", number, "E.164 number")->required();
   eadd->add_option("--country", country, "ISO country code")->required();
   eadd->add_option("--type", type, "Number type, e.g. DID")->required();
   auto print_external = [](const Value& v) {
-    print_list(v.find("numbers"), {"phone_number", "country", "type", "source_arn"}, {"NUMBER", "COUNTRY", "TYPE", "SOURCE ARN"});
+    print_list(v.find("numbers"), {"phone_number", "country", "type", "source_arn"},
+               {"NUMBER", "COUNTRY", "TYPE", "SOURCE ARN"});
   };
   on(elist, [&](Client& c) {
     Value v;
@@ -445,10 +452,12 @@ int admin_main(std::vector<std::string> args) {
   auto* fadd = faults->add_subcommand("add", "Add a rule");
   fadd->add_option("--operation", operation, "Operation name, or *")->required();
   fadd->add_option("--prefix", prefix, "Only numbers with this E.164 prefix");
-  fadd->add_option("--probability", probability, "Fraction of matching requests that fail")->check(CLI::Range(0.0, 1.0));
+  fadd->add_option("--probability", probability, "Fraction of matching requests that fail")
+      ->check(CLI::Range(0.0, 1.0));
   auto* code_opt = fadd->add_option("--error-code", error_code, "Fail with this error, e.g. InternalServiceException");
   fadd->add_option("--message", message, "The error's message");
-  auto* claim_opt = fadd->add_option("--claim-failure-message", claim_failure, "Let claims settle to FAILED with this message");
+  auto* claim_opt =
+      fadd->add_option("--claim-failure-message", claim_failure, "Let claims settle to FAILED with this message");
   fadd->add_flag("--after-commit", after_commit, "Fail after the change is made (a lost response)");
   fadd->add_option("--times", times, "Fire at most this many times")->check(CLI::NonNegativeNumber);
   code_opt->excludes(claim_opt);
@@ -457,7 +466,8 @@ int admin_main(std::vector<std::string> args) {
   auto* fclear = faults->add_subcommand("clear", "Remove every rule");
   auto print_faults = [](const Value& v) {
     print_list(v.find("faults"),
-               {"id", "operation", "prefix", "probability", "error_code", "message", "claim_failure_message", "after_commit", "times"},
+               {"id", "operation", "prefix", "probability", "error_code", "message", "claim_failure_message",
+                "after_commit", "times"},
                {"ID", "OPERATION", "PREFIX", "P", "ERROR", "MESSAGE", "CLAIM FAILURE", "AFTER COMMIT", "TIMES"});
   };
   on(flist, [&](Client& c) {
@@ -466,7 +476,8 @@ int admin_main(std::vector<std::string> args) {
     return show(v, print_faults);
   });
   on(fadd, [&](Client& c) {
-    if (error_code.empty() && claim_failure.empty()) throw Usage("faults add needs --error-code or --claim-failure-message");
+    if (error_code.empty() && claim_failure.empty())
+      throw Usage("faults add needs --error-code or --claim-failure-message");
     Value body = Value::map();
     body.set("operation", operation);
     if (!prefix.empty()) body.set("prefix", prefix);

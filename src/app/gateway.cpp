@@ -5,12 +5,12 @@
 #include <chrono>
 #include <utility>
 
-#include "auth/authorize.hpp"
 #include "app/cors.hpp"
+#include "app/logging.hpp"
 #include "app/sts.hpp"
+#include "auth/authorize.hpp"
 #include "common/arn.hpp"
 #include "common/ids.hpp"
-#include "app/logging.hpp"
 #include "protocol/rest_json.hpp"
 #include "store/store.hpp"
 
@@ -75,8 +75,13 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
       const unsigned status = r.status;
       respond(std::move(r));
       if (logging::access_enabled.load(std::memory_order_relaxed))
-        logging::access({request_id, req.remote_address, {}, {},
-                         "admin:" + req.method + " " + std::string(req.raw_path()), status, {},
+        logging::access({request_id,
+                         req.remote_address,
+                         {},
+                         {},
+                         "admin:" + req.method + " " + std::string(req.raw_path()),
+                         status,
+                         {},
                          seconds_since(started)});
     });
     return;
@@ -98,8 +103,14 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
     const unsigned status = o.response.status;
     respond(std::move(o.response));
     if (logging::access_enabled.load(std::memory_order_relaxed))
-      logging::access({request_id, request.remote_address, {}, {}, "sts:" + o.operation, status,
-                       o.code == "OK" ? std::string_view{} : std::string_view(o.code), seconds});
+      logging::access({request_id,
+                       request.remote_address,
+                       {},
+                       {},
+                       "sts:" + o.operation,
+                       status,
+                       o.code == "OK" ? std::string_view{} : std::string_view(o.code),
+                       seconds});
     return;
   }
 

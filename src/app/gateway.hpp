@@ -5,6 +5,7 @@
 // store and the response is sent when it is durable, from the store's thread. Admin requests run on
 // the worker pool. One response per request (success or the single error form).
 #include "admin/admin.hpp"
+#include "app/throttle.hpp"
 #include "auth/verifier.hpp"
 #include "common/aws_error.hpp"
 #include "common/clock.hpp"
@@ -13,7 +14,6 @@
 #include "connect/service.hpp"
 #include "http/message.hpp"
 #include "protocol/model.hpp"
-#include "app/throttle.hpp"
 #include "protocol/router.hpp"
 
 namespace cl::app {

@@ -27,9 +27,9 @@ namespace {
 using SystemTime = std::chrono::system_clock::time_point;
 
 constexpr auto kFlushEvery = std::chrono::milliseconds(50);
-constexpr size_t kWakeAt = 64 * 1024;       // a thread's buffer this full wakes the flusher early
+constexpr size_t kWakeAt = 64 * 1024;         // a thread's buffer this full wakes the flusher early
 constexpr size_t kWriteAt = 4 * 1024 * 1024;  // ... and this full is written by the thread itself
-constexpr size_t kMaxValue = 512;           // longer values (paths, regions from clients) are cut
+constexpr size_t kMaxValue = 512;             // longer values (paths, regions from clients) are cut
 
 void write_all(int fd, std::string_view data) {
   while (!data.empty()) {
@@ -288,8 +288,7 @@ void init(Format format, spdlog::level::level_enum level) {
 void shutdown() { output().stop(); }
 
 void say(std::string_view message) {
-  output().append([&](std::string& out) { append_line(out, std::chrono::system_clock::now(), "info", message); },
-                  true);
+  output().append([&](std::string& out) { append_line(out, std::chrono::system_clock::now(), "info", message); }, true);
 }
 
 void access(const AccessRecord& r) {
@@ -305,15 +304,24 @@ void access(const AccessRecord& r) {
           out.append(",\"client\":");
           append_json_string(out, r.client);
           out.append(",\"account\":");
-          if (r.account.empty()) out.append("null"); else append_json_string(out, r.account);
+          if (r.account.empty())
+            out.append("null");
+          else
+            append_json_string(out, r.account);
           out.append(",\"region\":");
-          if (r.region.empty()) out.append("null"); else append_json_string(out, r.region);
+          if (r.region.empty())
+            out.append("null");
+          else
+            append_json_string(out, r.region);
           out.append(",\"operation\":");
           append_json_string(out, r.operation);
           out.append(",\"status\":");
           append_uint(out, r.status);
           out.append(",\"error\":");
-          if (r.error.empty()) out.append("null"); else append_json_string(out, r.error);
+          if (r.error.empty())
+            out.append("null");
+          else
+            append_json_string(out, r.error);
           out.append(",\"latency_ms\":");
           append_uint(out, us / 1000);
           out.push_back('.');

@@ -1,6 +1,6 @@
 // connect-local: the composition root, the only place that knows every module.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <fmt/format.h>
 #include <netdb.h>
@@ -23,6 +23,7 @@
 #include "app/data_dir_lock.hpp"
 #include "app/gateway.hpp"
 #include "app/logging.hpp"
+#include "app/throttle.hpp"
 #include "auth/credentials.hpp"
 #include "auth/verifier.hpp"
 #include "common/clock.hpp"
@@ -31,10 +32,9 @@
 #include "common/metrics.hpp"
 #include "common/value_json.hpp"
 #include "common/worker_pool.hpp"
-#include "app/throttle.hpp"
 #include "connect/service.hpp"
-#include "inventory/inventory.hpp"
 #include "http/server.hpp"
+#include "inventory/inventory.hpp"
 #include "protocol/model.hpp"
 #include "protocol/rest_json.hpp"
 #include "store/postgres/postgres_store.hpp"
@@ -60,9 +60,7 @@ std::optional<cl::Millis> parse_duration(const std::string& text) {
   return static_cast<cl::Millis>(n * per_unit);
 }
 
-bool is_loopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
+bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
@@ -238,7 +236,8 @@ int serve(const ServeConfig& c) {
   server_config.limits.large_body_bytes = size_t{1} << 30;
   // Framing errors, timeouts and overload answer in the same AWS error form as everything else.
   server_config.render_error = [&model](unsigned status, std::string_view code, std::string_view message) {
-    return cl::protocol::error_response(model, cl::errors::with_status(std::string(code), std::string(message), int(status)));
+    return cl::protocol::error_response(model,
+                                        cl::errors::with_status(std::string(code), std::string(message), int(status)));
   };
   cl::http::Server server(server_config, [&](cl::http::Request&& req, cl::http::Responder respond) {
     gateway.handle(std::move(req), std::move(respond));
@@ -246,13 +245,15 @@ int serve(const ServeConfig& c) {
   server.stop_on_signals();
 
   cl::app::logging::say(fmt::format("store: {} ({})", store->backend(),
-                                    c.use_postgres ? "shared database" : o.in_memory ? "in memory" : o.data_dir));
+                                    c.use_postgres ? "shared database"
+                                    : o.in_memory  ? "in memory"
+                                                   : o.data_dir));
   if (!c.credentials)
     cl::app::logging::say("credentials: access key 'test', secret 'test', account 000000000000");
   else
     cl::app::logging::say(fmt::format("credentials: {} from {}", credentials.size(), o.credentials));
-  cl::app::logging::say(fmt::format("auth: {}, transient delay: {}, log level: {}", o.auth, o.transient_delay,
-                                    o.log_level));
+  cl::app::logging::say(
+      fmt::format("auth: {}, transient delay: {}, log level: {}", o.auth, o.transient_delay, o.log_level));
   // Last, so whoever waits for it has read the lines above. The e2e harnesses read the port from
   // this line: keep "listening on http://HOST:PORT".
   cl::app::logging::say(fmt::format("connect-local {} listening on http://{}:{}", CL_VERSION, o.host, server.port()));
@@ -354,19 +355,19 @@ int main(int argc, char** argv) {
   s->add_option("--workers", o.workers, "Worker threads for admin calls and reads that may wait")
       ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
-  s->add_option("--seed", o.seed, "Start from this state snapshot (from `connect-local admin export`), replacing the store's")
+  s->add_option("--seed", o.seed,
+                "Start from this state snapshot (from `connect-local admin export`), replacing the store's")
       ->check(CLI::ExistingFile);
   s->add_option("--max-connections", o.max_connections,
-                 "Open connections at most (0: from the descriptor limit); at the cap the oldest idle one is closed")
+                "Open connections at most (0: from the descriptor limit); at the cap the oldest idle one is closed")
       ->check(CLI::Range(size_t{0}, size_t{1} << 24))
       ->capture_default_str();
   s->add_option("--max-connections-per-client", o.max_connections_per_client,
-                 "Open connections per client address at most (0: half of --max-connections)")
+                "Open connections per client address at most (0: half of --max-connections)")
       ->check(CLI::Range(size_t{0}, size_t{1} << 24))
       ->capture_default_str();
   cl::app::AdminCommand admin_command(app);
-  s->add_option("--log-level", o.log_level,
-                "trace, debug, info (one access-log line per request), warn, error or off")
+  s->add_option("--log-level", o.log_level, "trace, debug, info (one access-log line per request), warn, error or off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
   s->add_option("--log-format", o.log_format, "text, or json: one JSON object per line")

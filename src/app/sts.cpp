@@ -142,8 +142,8 @@ Outcome handle(const http::Request& request, const auth::Verifier& verifier, Mil
     if (*p.action != kOperation || version != kVersion) {
       out.operation = "Unrouted";  // never a client-chosen metric label
       out.code = "InvalidAction";
-      out.response = error(400, out.code, "Could not find operation " + *p.action + " for version " + version,
-                           request_id);
+      out.response =
+          error(400, out.code, "Could not find operation " + *p.action + " for version " + version, request_id);
       return out;
     }
     const bool session = id.credential ? !id.credential->session_token.empty() : carries_session_token(request);

@@ -4,7 +4,8 @@
 
 namespace cl::app {
 
-bool Throttle::admit(const std::string& account, const std::string& region, const std::string& operation, Millis now_ms) {
+bool Throttle::admit(const std::string& account, const std::string& region, const std::string& operation,
+                     Millis now_ms) {
   std::string key = account + "/" + region + "/" + operation;
   std::lock_guard lk(mu_);
   auto [it, fresh] = buckets_.try_emplace(std::move(key), Bucket{burst_, now_ms});

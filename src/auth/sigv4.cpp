@@ -1,6 +1,5 @@
 #include "auth/sigv4.hpp"
 
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>

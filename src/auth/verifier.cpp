@@ -139,8 +139,7 @@ AuthHeaders scan_headers(const http::Request& request) {
         else if (ascii_iequals(h.name, "x-amz-content-sha256"))
           take(a.content_sha256, h, "X-Amz-Content-Sha256");
         break;
-      default:
-        break;
+      default: break;
     }
   }
   return a;
@@ -217,12 +216,11 @@ SignedRequest read_presigned_form(const PresignParams& p, const AuthHeaders& hea
   sr.signature = p.signature;
   sr.amz_date = p.date;
   // A token may travel in the query or (as some signers put it) in the header; never both.
-  if (p.token_set && headers.security_token)
-    raise(errors::kIncompleteSignature, kPresignRepeated);
+  if (p.token_set && headers.security_token) raise(errors::kIncompleteSignature, kPresignRepeated);
   sr.has_security_token = p.token_set || headers.security_token;
-  sr.security_token = p.token_set ? std::string_view(p.token)
-                                  : headers.security_token ? std::string_view(*headers.security_token)
-                                                           : std::string_view{};
+  sr.security_token = p.token_set              ? std::string_view(p.token)
+                      : headers.security_token ? std::string_view(*headers.security_token)
+                                               : std::string_view{};
   return sr;
 }
 
@@ -236,8 +234,8 @@ SignedRequest read_signed_request(const http::Request& request, const AuthHeader
           "parameter or the Authorization header should be specified");
   if (!has_authorization && !has_presign) raise(errors::kMissingAuthenticationToken, "Missing Authentication Token");
   if (headers.repeated)
-    raise(errors::kIncompleteSignature, std::string("The request carries more than one '") + headers.repeated +
-                                            "' header; exactly one is allowed.");
+    raise(errors::kIncompleteSignature,
+          std::string("The request carries more than one '") + headers.repeated + "' header; exactly one is allowed.");
   return has_authorization ? read_header_form(headers) : read_presigned_form(presign, headers);
 }
 

@@ -21,7 +21,9 @@ std::optional<Arn> Arn::parse(std::string_view text) {
   return a;
 }
 
-std::string Arn::str() const { return "arn:" + partition + ":" + service + ":" + region + ":" + account_id + ":" + resource; }
+std::string Arn::str() const {
+  return "arn:" + partition + ":" + service + ":" + region + ":" + account_id + ":" + resource;
+}
 
 namespace arn {
 namespace {

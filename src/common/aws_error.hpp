@@ -59,15 +59,16 @@ inline constexpr const char* kDuplicateResource = "DuplicateResourceException";
 inline constexpr const char* kContactFlowNotPublished = "ContactFlowNotPublishedException";
 
 // The codes whose HTTP status comes from the model's error table (tests/common checks each is there).
-inline constexpr const char* kModelCodes[] = {
-    kInvalidParameter,     kInvalidRequest, kResourceNotFound, kResourceInUse, kResourceConflict, kIdempotency,
-    kServiceQuotaExceeded, kThrottling,     kAccessDenied,     kInternalService, kInvalidContactFlow,
-    kDuplicateResource,    kContactFlowNotPublished};
+inline constexpr const char* kModelCodes[] = {kInvalidParameter,       kInvalidRequest,     kResourceNotFound,
+                                              kResourceInUse,          kResourceConflict,   kIdempotency,
+                                              kServiceQuotaExceeded,   kThrottling,         kAccessDenied,
+                                              kInternalService,        kInvalidContactFlow, kDuplicateResource,
+                                              kContactFlowNotPublished};
 // The codes outside the Connect model, with their status in non_model_error_status().
 inline constexpr const char* kNonModelCodes[] = {
-    kSerialization,      kUnknownOperation,       kNotImplemented, kMissingAuthenticationToken,
-    kIncompleteSignature, kUnrecognizedClient,    kInvalidSignature, kRequestEntityTooLarge,
-    kBadRequest,         kRequestTimeout,         kServiceUnavailable};
+    kSerialization,       kUnknownOperation,   kNotImplemented,    kMissingAuthenticationToken,
+    kIncompleteSignature, kUnrecognizedClient, kInvalidSignature,  kRequestEntityTooLarge,
+    kBadRequest,          kRequestTimeout,     kServiceUnavailable};
 
 // Factories: every AwsError is built by one of these, never field by field at the throw site.
 // `code` is one of the constants above, or a code an operator configured (fault injection).

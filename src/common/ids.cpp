@@ -1,8 +1,8 @@
 #include "common/ids.hpp"
 
 #include <cctype>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 
 #include "common/crypto.hpp"
 

@@ -22,7 +22,7 @@ inline constexpr size_t kUuidLength = 36;
 std::string random_uuid();
 // UUID v4 from a per-thread generator seeded from the OS: unique, cheap, not secret (request ids).
 std::string fast_uuid();
-void write_fast_uuid(char* out);  // exactly kUuidLength characters, no terminator
+void write_fast_uuid(char* out);   // exactly kUuidLength characters, no terminator
 bool is_uuid(std::string_view s);  // any lower-case-or-upper-case 8-4-4-4-12 hex form
 bool is_lower_uuid(std::string_view s);
 // Random alphanumerics (A-Z, a-z, 0-9) of the given length.

@@ -87,7 +87,8 @@ std::string Metrics::render() const {
     if (uint64_t ok = op->ok.load()) counts["OK"] = ok;
     for (const auto& [code, n] : op->codes) counts[code] = n->load();
     for (const auto& [code, v] : counts) {
-      out += "connect_local_requests_total{operation=\"" + name + "\",code=\"" + code + "\"} " + std::to_string(v) + "\n";
+      out +=
+          "connect_local_requests_total{operation=\"" + name + "\",code=\"" + code + "\"} " + std::to_string(v) + "\n";
       if (code == "OK" && (name == "ClaimPhoneNumber" || name == "ImportPhoneNumber")) claims += v;
       if (code == "OK" && name == "ReleasePhoneNumber") releases += v;
     }
@@ -96,7 +97,9 @@ std::string Metrics::render() const {
   out += "# TYPE connect_local_request_duration_seconds histogram\n";
   for (const auto& [name, op] : operations_)
     op->latency.render(out, "connect_local_request_duration_seconds", "operation=\"" + name + "\"");
-  out += "# HELP connect_local_claims_total Phone numbers claimed or imported.\n# TYPE connect_local_claims_total counter\n";
+  out +=
+      "# HELP connect_local_claims_total Phone numbers claimed or imported.\n# TYPE connect_local_claims_total "
+      "counter\n";
   out += "connect_local_claims_total " + std::to_string(claims) + "\n";
   out += "# HELP connect_local_releases_total Phone numbers released.\n# TYPE connect_local_releases_total counter\n";
   out += "connect_local_releases_total " + std::to_string(releases) + "\n";

@@ -16,7 +16,7 @@ namespace cl {
 class Histogram {
  public:
   static constexpr std::array<double, 14> kBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                  0.025,  0.05,    0.1,    0.25,  0.5,    1.0,  2.5};
+                                                  0.025,  0.05,    0.1,    0.25,  0.5,    1.0,   2.5};
   void observe(double seconds);
   // Appends `name_bucket{labels,le="…"}` lines, `_sum` and `_count`.
   void render(std::string& out, const std::string& name, const std::string& labels) const;

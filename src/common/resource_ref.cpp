@@ -16,8 +16,8 @@ constexpr std::string_view kService = "connect";
 // quotas"), plus ap-northeast-3, the Global Resiliency replica region of ap-northeast-1 (SPEC §7).
 // GovCloud is partition aws-us-gov and so never applies here.
 constexpr std::array<std::string_view, 11> kConnectRegions = {
-    "af-south-1",     "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
-    "ca-central-1",   "eu-central-1",   "eu-west-2",      "us-east-1",      "us-west-2",
+    "af-south-1",   "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+    "ca-central-1", "eu-central-1",   "eu-west-2",      "us-east-1",      "us-west-2",
 };
 
 // Splits off the text before the next `sep`; false when there is none.
@@ -49,7 +49,8 @@ std::optional<ResourcePath> split_resource(std::string_view res) {
   if (n == 2) {
     if (parts[0] == "instance") return ResourcePath{ResourceKind::Instance, parts[1], {}};
     if (parts[0] == "phone-number") return ResourcePath{ResourceKind::PhoneNumber, parts[1], {}};
-    if (parts[0] == "traffic-distribution-group") return ResourcePath{ResourceKind::TrafficDistributionGroup, parts[1], {}};
+    if (parts[0] == "traffic-distribution-group")
+      return ResourcePath{ResourceKind::TrafficDistributionGroup, parts[1], {}};
   } else if (n == 4 && parts[0] == "instance") {
     if (parts[2] == "contact-flow") return ResourcePath{ResourceKind::ContactFlow, parts[1], parts[3]};
     if (parts[2] == "phone-number") return ResourcePath{ResourceKind::LegacyPhoneNumber, parts[1], parts[3]};
@@ -98,7 +99,8 @@ std::string ResourceRef::arn() const {
     case ResourceKind::Instance: return s.append("instance/").append(id);
     case ResourceKind::PhoneNumber: return s.append("phone-number/").append(id);
     case ResourceKind::TrafficDistributionGroup: return s.append("traffic-distribution-group/").append(id);
-    case ResourceKind::ContactFlow: return s.append("instance/").append(instance_id).append("/contact-flow/").append(id);
+    case ResourceKind::ContactFlow:
+      return s.append("instance/").append(instance_id).append("/contact-flow/").append(id);
     case ResourceKind::LegacyPhoneNumber:
       return s.append("instance/").append(instance_id).append("/phone-number/").append(id);
   }

@@ -109,7 +109,6 @@ std::string iso8601_utc(Millis ms) {
   return s;
 }
 
-
 std::string amz_date(Millis ms) {
   int64_t days, secs;
   split_seconds(floor_seconds(ms), days, secs);

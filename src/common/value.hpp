@@ -39,8 +39,12 @@ class Value {
   bool is_list() const { return kind() == Kind::List; }
 
   bool as_bool() const { return std::get<bool>(v_); }
-  int64_t as_int() const { return kind() == Kind::Double ? static_cast<int64_t>(std::get<double>(v_)) : std::get<int64_t>(v_); }
-  double as_double() const { return kind() == Kind::Int ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_); }
+  int64_t as_int() const {
+    return kind() == Kind::Double ? static_cast<int64_t>(std::get<double>(v_)) : std::get<int64_t>(v_);
+  }
+  double as_double() const {
+    return kind() == Kind::Int ? static_cast<double>(std::get<int64_t>(v_)) : std::get<double>(v_);
+  }
   const std::string& as_string() const { return std::get<std::string>(v_); }
   const List& as_list() const { return std::get<List>(v_); }
   List& as_list() { return std::get<List>(v_); }

@@ -36,7 +36,8 @@ Value from_rapid(const rapidjson::Value& j, int depth = 0) {
     case rapidjson::kObjectType: {
       Value::Map m;
       for (auto it = j.MemberBegin(); it != j.MemberEnd(); ++it)
-        m.insert_or_assign(std::string(it->name.GetString(), it->name.GetStringLength()), from_rapid(it->value, depth + 1));
+        m.insert_or_assign(std::string(it->name.GetString(), it->name.GetStringLength()),
+                           from_rapid(it->value, depth + 1));
       return Value(std::move(m));
     }
   }

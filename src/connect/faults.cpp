@@ -28,7 +28,8 @@ FaultRule FaultRule::from_value(const Value& v) {
   r.operation = v.string_or("operation", "");
   if (r.operation.empty()) throw std::invalid_argument("operation is required (an operation name or \"*\")");
   r.prefix = v.string_or("prefix", "");
-  if (!r.prefix.empty() && r.prefix[0] != '+') throw std::invalid_argument("prefix must be an E.164 prefix starting with '+'");
+  if (!r.prefix.empty() && r.prefix[0] != '+')
+    throw std::invalid_argument("prefix must be an E.164 prefix starting with '+'");
   if (const Value* p = v.find("probability")) {
     if ((p->kind() != Value::Kind::Int && p->kind() != Value::Kind::Double) || !(p->as_double() >= 0) ||
         p->as_double() > 1)
@@ -49,7 +50,8 @@ FaultRule FaultRule::from_value(const Value& v) {
     if (r.after_commit && r.error_code.empty()) throw std::invalid_argument("after_commit applies to error_code rules");
   }
   if (const Value* n = v.find("times")) {
-    if (n->kind() != Value::Kind::Int || n->as_int() < 0) throw std::invalid_argument("times must be a non-negative integer");
+    if (n->kind() != Value::Kind::Int || n->as_int() < 0)
+      throw std::invalid_argument("times must be a non-negative integer");
     r.times = n->as_int();
   }
   return r;
@@ -101,7 +103,7 @@ bool FaultRules::draw(const FaultRule& r) {
 }
 
 std::optional<FaultRules::Fired> FaultRules::error_for(const std::string& operation, const std::string& number,
-                                                      bool after_commit) {
+                                                       bool after_commit) {
   std::lock_guard lk(mu_);
   for (const auto& r : rules_)
     if (!r.error_code.empty() && r.after_commit == after_commit && matches(r, operation, number) && draw(r))
@@ -109,7 +111,8 @@ std::optional<FaultRules::Fired> FaultRules::error_for(const std::string& operat
   return std::nullopt;
 }
 
-std::optional<FaultRules::Fired> FaultRules::claim_failure_for(const std::string& operation, const std::string& number) {
+std::optional<FaultRules::Fired> FaultRules::claim_failure_for(const std::string& operation,
+                                                               const std::string& number) {
   std::lock_guard lk(mu_);
   for (const auto& r : rules_)
     if (!r.claim_failure.empty() && matches(r, operation, number) && draw(r))

@@ -48,18 +48,18 @@ std::string content_sha256(const std::string& content) { return crypto::hex(cryp
 
 void Service::create_default_flows(store::WriteTxn& t, const RequestContext& ctx, const std::string& instance_id) {
   for (const auto& d : kDefaultFlows) {
-    store::ContactFlowRecord f{ctx.account_id, ctx.region, instance_id, ids_.uuid(), d.name, d.type,
-                               std::nullopt, kDefaultContent, "PUBLISHED", ctx.now_ms};
+    store::ContactFlowRecord f{ctx.account_id, ctx.region,   instance_id,     ids_.uuid(), d.name,
+                               d.type,         std::nullopt, kDefaultContent, "PUBLISHED", ctx.now_ms};
     if (t.insert_contact_flow(f) == store::Insert::Conflict)
       throw store::StoreFailure("default flow " + f.name + " exists already");
   }
 }
 
-store::ContactFlowRecord Service::require_flow(store::ReadTxn& t, const RequestContext& ctx, const std::string& instance_id,
-                                               const std::string& id_or_arn) {
+store::ContactFlowRecord Service::require_flow(store::ReadTxn& t, const RequestContext& ctx,
+                                               const std::string& instance_id, const std::string& id_or_arn) {
   // A flow ARN must name the request's instance, in the caller's region.
-  const auto ref = parse_resource_ref(id_or_arn, kinds(ResourceKind::ContactFlow), caller_of(ctx),
-                                      RefOptions{true, instance_id});
+  const auto ref =
+      parse_resource_ref(id_or_arn, kinds(ResourceKind::ContactFlow), caller_of(ctx), RefOptions{true, instance_id});
   if (!ref || ref->region != ctx.region || ref->instance_id != instance_id) flow_not_found(id_or_arn);
   auto f = t.contact_flow(scope_of(ctx), instance_id, ref->id);
   if (!f) flow_not_found(id_or_arn);
@@ -79,9 +79,16 @@ Value Service::create_contact_flow(const RequestContext& ctx, const Value& in, s
   Value out = Value::map();
   {
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
-    store::ContactFlowRecord f{ctx.account_id, ctx.region, inst.id, ids_.uuid(), in.string_or("Name", ""),
-                               in.string_or("Type", ""), in.opt_string("Description"), content,
-                               in.string_or("Status", "PUBLISHED"), ctx.now_ms};
+    store::ContactFlowRecord f{ctx.account_id,
+                               ctx.region,
+                               inst.id,
+                               ids_.uuid(),
+                               in.string_or("Name", ""),
+                               in.string_or("Type", ""),
+                               in.opt_string("Description"),
+                               content,
+                               in.string_or("Status", "PUBLISHED"),
+                               ctx.now_ms};
     if (t.insert_contact_flow(f) == store::Insert::Conflict)
       errors::raise(errors::kDuplicateResource, "A flow named " + f.name + " already exists in this instance.");
     put_input_tags(t, flow_arn(f), in.find("Tags"));
@@ -161,8 +168,9 @@ Value Service::list_flow_associations(const RequestContext& ctx, const Value& in
   const Page page = open_page(ctx, in, kListDefault, inst.id + "\n" + type);
   Value list = Value::list();
   if (type == "VOICE_PHONE_NUMBER") {
-    auto rows = t.flow_associations(ctx.account_id, arn::instance(ctx.region, ctx.account_id, inst.id) + "/contact-flow/",
-                                    page.after, page.fetch());
+    auto rows =
+        t.flow_associations(ctx.account_id, arn::instance(ctx.region, ctx.account_id, inst.id) + "/contact-flow/",
+                            page.after, page.fetch());
     close_page(page, rows, out, [](const store::PhoneNumberRecord& r) { return r.id; });
     for (const auto& r : rows) {
       Value v = Value::map();

@@ -20,7 +20,7 @@ struct AttributeDefault {
 };
 // In the order of the model's InstanceAttributeType enum (ListInstanceAttributes pages in it).
 constexpr AttributeDefault kAttributes[] = {
-    {"INBOUND_CALLS", nullptr},  // the instance's flag
+    {"INBOUND_CALLS", nullptr},   // the instance's flag
     {"OUTBOUND_CALLS", nullptr},  // the instance's flag
     {"CONTACTFLOW_LOGS", "false"},
     {"CONTACT_LENS", "true"},
@@ -67,7 +67,8 @@ Value Service::describe_instance_attribute(const RequestContext& ctx, const Valu
   const auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
   const AttributeDefault& a = attribute(in.string_or("AttributeType", ""));
   Value out = Value::map();
-  out.set("Attribute", attribute_output(a.type, attribute_value(inst, t.instance_attributes(scope_of(ctx), inst.id), a)));
+  out.set("Attribute",
+          attribute_output(a.type, attribute_value(inst, t.instance_attributes(scope_of(ctx), inst.id), a)));
   return out;
 }
 
@@ -78,9 +79,8 @@ Value Service::update_instance_attribute(const RequestContext& ctx, const Value&
   std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return char(std::tolower(c)); });
   // Every attribute type of the model is a switch.
   if (value != "true" && value != "false")
-    errors::raise(errors::kInvalidParameter,
-                  "Invalid value for attribute " + std::string(a.type) + ": expected true or false, got '" +
-                      in.string_or("Value", "") + "'");
+    errors::raise(errors::kInvalidParameter, "Invalid value for attribute " + std::string(a.type) +
+                                                 ": expected true or false, got '" + in.string_or("Value", "") + "'");
   const std::string_view type = a.type;
   if (type == "INBOUND_CALLS" || type == "OUTBOUND_CALLS") {
     const bool on = value == "true";

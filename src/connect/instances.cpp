@@ -34,7 +34,8 @@ Value Service::instance_value(const store::InstanceRecord& r, const RequestConte
   return v;
 }
 
-store::InstanceRecord Service::require_instance(store::ReadTxn& t, const RequestContext& ctx, const std::string& id_or_arn) {
+store::InstanceRecord Service::require_instance(store::ReadTxn& t, const RequestContext& ctx,
+                                                const std::string& id_or_arn) {
   // An instance is reached only in its own region (a replica is its own record there).
   const auto ref = parse_resource_ref(id_or_arn, kinds(ResourceKind::Instance), caller_of(ctx));
   if (!ref || ref->region != ctx.region) errors::raise(errors::kResourceNotFound, "Instance not found: " + id_or_arn);
@@ -48,10 +49,15 @@ Value Service::create_instance(const RequestContext& ctx, const Value& in, store
   auto alias = in.opt_string("InstanceAlias");
   auto directory = in.opt_string("DirectoryId");
   if (type == "EXISTING_DIRECTORY") {
-    if (!directory) errors::raise(errors::kInvalidRequest, "DirectoryId is required when IdentityManagementType is EXISTING_DIRECTORY.");
+    if (!directory)
+      errors::raise(errors::kInvalidRequest,
+                    "DirectoryId is required when IdentityManagementType is EXISTING_DIRECTORY.");
   } else {
-    if (!alias) errors::raise(errors::kInvalidRequest, "InstanceAlias is required when IdentityManagementType is " + type + ".");
-    if (directory) errors::raise(errors::kInvalidRequest, "DirectoryId can only be given when IdentityManagementType is EXISTING_DIRECTORY.");
+    if (!alias)
+      errors::raise(errors::kInvalidRequest, "InstanceAlias is required when IdentityManagementType is " + type + ".");
+    if (directory)
+      errors::raise(errors::kInvalidRequest,
+                    "DirectoryId can only be given when IdentityManagementType is EXISTING_DIRECTORY.");
   }
   if (type != "SAML" && type != "CONNECT_MANAGED" && type != "EXISTING_DIRECTORY")
     errors::raise(errors::kInvalidRequest, "Invalid IdentityManagementType: " + type);
@@ -74,7 +80,8 @@ Value Service::create_instance(const RequestContext& ctx, const Value& in, store
     r.service_role = service_role(ctx.account_id);
     r.created_ms = ctx.now_ms;
     if (t.insert_instance(r) == store::Insert::Conflict)
-      errors::raise(errors::kResourceConflict, "An instance with the alias " + *alias + " already exists in this Region.");
+      errors::raise(errors::kResourceConflict,
+                    "An instance with the alias " + *alias + " already exists in this Region.");
     const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
     create_default_flows(t, ctx, r.id);
     put_input_tags(t, instance_arn, in.find("Tags"));
@@ -132,8 +139,8 @@ Value Service::delete_instance(const RequestContext& ctx, const Value& in, store
     auto r = require_instance(t, ctx, in.string_or("InstanceId", ""));
     const std::string instance_arn = arn::instance(r.region, r.account_id, r.id);
     if (r.replica_region)
-      errors::raise(errors::kInvalidRequest, "The instance is replicated to " + *r.replica_region +
-                                                 ": delete the replica there first.");
+      errors::raise(errors::kInvalidRequest,
+                    "The instance is replicated to " + *r.replica_region + ": delete the replica there first.");
     if (r.source_region) {
       // Deleting a replica deletes the default traffic distribution group with it.
       const store::Scope source_scope{r.account_id, *r.source_region};

@@ -13,8 +13,8 @@ std::string describe(const inventory::BlockSpec& b) {
 
 // A number belongs to exactly one (country, type): a block may not share a valid number with
 // another. Re-adding an existing block is not an overlap (it is a no-op).
-void refuse_overlap(const inventory::NumberPlan& plan, const inventory::BlockSpec& b,
-                    const inventory::BlockSpec& other, const char* where) {
+void refuse_overlap(const inventory::NumberPlan& plan, const inventory::BlockSpec& b, const inventory::BlockSpec& other,
+                    const char* where) {
   if (b != other && plan.blocks_overlap(b, other))
     throw std::invalid_argument("block " + describe(b) + " overlaps " + where + " block " + describe(other) +
                                 ": a number belongs to exactly one country and type");
@@ -49,7 +49,8 @@ std::vector<inventory::BlockSpec> Service::blocks() {
 void Service::add_external_numbers(const std::vector<store::ExternalNumber>& numbers) {
   for (const auto& n : numbers) {
     if (!plan_.valid(n.number, n.country, n.type))
-      throw std::invalid_argument("external number " + n.number + " is not a valid " + n.type + " number of " + n.country);
+      throw std::invalid_argument("external number " + n.number + " is not a valid " + n.type + " number of " +
+                                  n.country);
   }
   store_.write([&](store::WriteTxn& t) {
     for (const auto& n : numbers) t.put_external_number(n);

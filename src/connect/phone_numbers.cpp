@@ -92,12 +92,13 @@ Service::Target Service::resolve_target(store::ReadTxn& t, const RequestContext&
     if (!ref) {
       switch (ref.error) {
         case RefError::OtherAccount:
-        case RefError::NoSuchId:
-          errors::raise(errors::kResourceNotFound, "Target not found: " + *target);
+        case RefError::NoSuchId: errors::raise(errors::kResourceNotFound, "Target not found: " + *target);
         case RefError::OtherRegion:
-          errors::raise(errors::kInvalidParameter, "The endpoint you are calling is not in the same Region where the target was created");
+          errors::raise(errors::kInvalidParameter,
+                        "The endpoint you are calling is not in the same Region where the target was created");
         default:
-          errors::raise(errors::kInvalidParameter, "TargetArn must be the ARN of an instance or a traffic distribution group: " + *target);
+          errors::raise(errors::kInvalidParameter,
+                        "TargetArn must be the ARN of an instance or a traffic distribution group: " + *target);
       }
     }
     if (ref->kind == ResourceKind::TrafficDistributionGroup) {
@@ -125,8 +126,9 @@ Service::Target Service::resolve_target(store::ReadTxn& t, const RequestContext&
   return resolved;
 }
 
-std::optional<store::TrafficDistributionGroupRecord> Service::group_of_target(store::ReadTxn& t, const std::string& account_id,
-                                                                             const std::string& target_arn) {
+std::optional<store::TrafficDistributionGroupRecord> Service::group_of_target(store::ReadTxn& t,
+                                                                              const std::string& account_id,
+                                                                              const std::string& target_arn) {
   // Stored target ARNs are canonical; the account is the caller's and the region the ARN's own.
   const auto ref = parse_resource_ref(target_arn, kinds(ResourceKind::TrafficDistributionGroup), Caller{account_id, {}},
                                       RefOptions{false, {}});
@@ -134,8 +136,8 @@ std::optional<store::TrafficDistributionGroupRecord> Service::group_of_target(st
   return t.traffic_distribution_group({account_id, ref->region}, ref->id);
 }
 
-store::PhoneNumberRecord Service::require_phone_number(store::ReadTxn& t, const RequestContext& ctx, const std::string& id_or_arn,
-                                                       Access access) {
+store::PhoneNumberRecord Service::require_phone_number(store::ReadTxn& t, const RequestContext& ctx,
+                                                       const std::string& id_or_arn, Access access) {
   const auto ref = parse_resource_ref(id_or_arn, kinds(ResourceKind::PhoneNumber), caller_of(ctx));
   if (!ref) phone_not_found(id_or_arn);
   const std::string& id = ref->id;
@@ -151,13 +153,15 @@ store::PhoneNumberRecord Service::require_phone_number(store::ReadTxn& t, const 
     if (group) source = t.instance({ctx.account_id, group->region}, group->instance_id);
     if (!source || source->replica_region != ctx.region) phone_not_found(id_or_arn);
     if (access == Access::Home)
-      errors::raise(errors::kInvalidParameter, ctx.operation + " must be called in the Region where the phone number was claimed (" +
-                                                   r->region + "): the endpoint you are calling is not in that Region");
+      errors::raise(errors::kInvalidParameter,
+                    ctx.operation + " must be called in the Region where the phone number was claimed (" + r->region +
+                        "): the endpoint you are calling is not in that Region");
   }
   return *r;
 }
 
-bool Service::claimed_to_instance(store::ReadTxn& t, const store::PhoneNumberRecord& r, const store::InstanceRecord& inst) {
+bool Service::claimed_to_instance(store::ReadTxn& t, const store::PhoneNumberRecord& r,
+                                  const store::InstanceRecord& inst) {
   if (r.target_arn == arn::instance(r.region, inst.account_id, inst.id)) return true;
   auto group = group_of_target(t, inst.account_id, r.target_arn);
   return group && group->instance_id == inst.id;
@@ -178,11 +182,11 @@ void Service::check_claim_release_rule(store::ReadTxn& t, const RequestContext& 
   const int64_t released = releases.count;
   if (released == 0 || released < limit) return;
   const Millis oldest = releases.oldest_ms.value_or(ctx.now_ms);
-  errors::raise(errors::kInvalidParameter,
-                "Phone number claim limit exceeded: this account released " + std::to_string(released) +
-                    " phone numbers in this Region in the last " + std::to_string(q.claim_release_window_days) +
-                    " days, the limit is " + std::to_string(limit) + ". You can claim phone numbers again after " +
-                    iso8601_utc(oldest + window) + ".");
+  errors::raise(errors::kInvalidParameter, "Phone number claim limit exceeded: this account released " +
+                                               std::to_string(released) + " phone numbers in this Region in the last " +
+                                               std::to_string(q.claim_release_window_days) + " days, the limit is " +
+                                               std::to_string(limit) + ". You can claim phone numbers again after " +
+                                               iso8601_utc(oldest + window) + ".");
 }
 
 std::optional<std::string> Service::failure_for(store::WriteTxn& t, const RequestContext& ctx, const Target& target,
@@ -240,7 +244,8 @@ store::PhoneNumberRecord Service::record_claim(store::WriteTxn& t, const Request
   return r;
 }
 
-void Service::release_in(store::WriteTxn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r, const Quotas& q) {
+void Service::release_in(store::WriteTxn& t, const RequestContext& ctx, const store::PhoneNumberRecord& r,
+                         const Quotas& q) {
   t.delete_phone_number(r.id);
   t.delete_all_tags(arn::phone_number(r.region, r.account_id, r.id));
   const Millis cooldown_until = ctx.now_ms + q.cooldown_days * kDayMs;
@@ -294,13 +299,14 @@ Value Service::claim_phone_number(const RequestContext& ctx, const Value& in, st
 Value Service::import_phone_number(const RequestContext& ctx, const Value& in, store::WriteTxn& t) {
   const std::string source = in.string_or("SourcePhoneNumberArn", "");
   auto a = Arn::parse(source);
-  const bool shaped = a && a->partition == "aws" && a->service == "sms-voice" && a->resource.rfind("phone-number/phone-", 0) == 0 &&
-                      a->resource.size() == 19 + 32 &&
+  const bool shaped = a && a->partition == "aws" && a->service == "sms-voice" &&
+                      a->resource.rfind("phone-number/phone-", 0) == 0 && a->resource.size() == 19 + 32 &&
                       a->resource.find_first_not_of("0123456789abcdef", 19) == std::string::npos;
   if (!shaped)
     errors::raise(errors::kInvalidParameter,
                   "SourcePhoneNumberArn must be an AWS End User Messaging phone number ARN "
-                  "(arn:aws:sms-voice:<region>:<account>:phone-number/phone-<32 hex>): " + source);
+                  "(arn:aws:sms-voice:<region>:<account>:phone-number/phone-<32 hex>): " +
+                      source);
   return idempotent(ctx, in, t, [&] {
     if (a->region != ctx.region || a->account_id != ctx.account_id)
       errors::raise(errors::kResourceNotFound, "Phone number not found: " + source);
@@ -371,8 +377,9 @@ Value Service::list_phone_numbers_v2(const RequestContext& ctx, const Value& in,
     q.target_arn = target.arn;
     q.region = target.region;  // a group's numbers live in its home region
   }
-  const Page page = open_page(ctx, in, kListDefault,
-                              q.target_arn.value_or("") + "\n" + join(q.countries) + "\n" + join(q.types) + "\n" + q.prefix);
+  const Page page =
+      open_page(ctx, in, kListDefault,
+                q.target_arn.value_or("") + "\n" + join(q.countries) + "\n" + join(q.types) + "\n" + q.prefix);
   q.after_number = page.after;
   q.limit = page.fetch();
   auto rows = t.phone_numbers(q);
@@ -390,9 +397,12 @@ Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in, st
   q.countries = strings_of(in.find("PhoneNumberCountryCodes"));
   const auto v1_types = strings_of(in.find("PhoneNumberTypes"));
   for (const auto& ty : v1_types) {
-    if (ty == "TOLL_FREE") q.types.insert(q.types.end(), {"TOLL_FREE", "UIFN", "THIRD_PARTY_TF"});
-    else if (ty == "DID") q.types.insert(q.types.end(), {"DID", "SHARED", "THIRD_PARTY_DID", "SHORT_CODE"});
-    else q.types.push_back("-");  // a type v1 never reports matches nothing
+    if (ty == "TOLL_FREE")
+      q.types.insert(q.types.end(), {"TOLL_FREE", "UIFN", "THIRD_PARTY_TF"});
+    else if (ty == "DID")
+      q.types.insert(q.types.end(), {"DID", "SHARED", "THIRD_PARTY_DID", "SHORT_CODE"});
+    else
+      q.types.push_back("-");  // a type v1 never reports matches nothing
   }
   q.claimed_only = true;
   q.now_ms = ctx.now_ms;
@@ -400,7 +410,8 @@ Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in, st
   {
     auto inst = require_instance(t, ctx, in.string_or("InstanceId", ""));
     q.target_arn = arn::instance(inst.region, inst.account_id, inst.id);
-    const Page page = open_page(ctx, in, kListDefault, *q.target_arn + "\n" + join(q.countries) + "\n" + join(v1_types));
+    const Page page =
+        open_page(ctx, in, kListDefault, *q.target_arn + "\n" + join(q.countries) + "\n" + join(v1_types));
     q.after_number = page.after;
     q.limit = page.fetch();
     auto rows = t.phone_numbers(q);

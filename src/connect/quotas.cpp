@@ -33,9 +33,11 @@ Value Quotas::to_value() const {
 
 void Quotas::apply(const Value& v) {
   if (!v.is_map()) throw std::invalid_argument("quotas must be a JSON object");
-  if (auto* x = v.find("phone_numbers_per_instance")) phone_numbers_per_instance = bounded(*x, "phone_numbers_per_instance", kMaxCount);
+  if (auto* x = v.find("phone_numbers_per_instance"))
+    phone_numbers_per_instance = bounded(*x, "phone_numbers_per_instance", kMaxCount);
   if (auto* x = v.find("instances")) instances = bounded(*x, "instances", kMaxCount);
-  if (auto* x = v.find("claim_release_window_days")) claim_release_window_days = bounded(*x, "claim_release_window_days", kMaxDays);
+  if (auto* x = v.find("claim_release_window_days"))
+    claim_release_window_days = bounded(*x, "claim_release_window_days", kMaxDays);
   if (auto* x = v.find("cooldown_days")) cooldown_days = bounded(*x, "cooldown_days", kMaxDays);
   if (auto* x = v.find("claim_release_ratio")) {
     if ((x->kind() != Value::Kind::Int && x->kind() != Value::Kind::Double) || !(x->as_double() >= 0) ||
@@ -75,6 +77,8 @@ Quotas load_quotas(store::ReadTxn& t, const store::Scope& scope, const Quotas& d
   return q;
 }
 
-void save_quotas(store::WriteTxn& t, const store::Scope& scope, const Quotas& q) { t.put_setting(key(scope), to_json(q.to_value())); }
+void save_quotas(store::WriteTxn& t, const store::Scope& scope, const Quotas& q) {
+  t.put_setting(key(scope), to_json(q.to_value()));
+}
 
 }  // namespace cl::connect

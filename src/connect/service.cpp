@@ -61,7 +61,8 @@ Millis stored_clock_offset(store::ReadTxn& t) {
 store::Scope scope_of(const RequestContext& ctx) { return {ctx.account_id, ctx.region}; }
 
 Service::Service(store::Store& store, const inventory::NumberPlan& plan, inventory::Inventory& inventory,
-                 const Clock& clock, IdGenerator& ids, ServiceConfig config, std::function<void(Millis)> apply_clock_offset)
+                 const Clock& clock, IdGenerator& ids, ServiceConfig config,
+                 std::function<void(Millis)> apply_clock_offset)
     : store_(store),
       plan_(plan),
       inventory_(inventory),
@@ -163,12 +164,8 @@ void Service::on_changes(const std::vector<store::Change>& changes) {
         if (reset_pending_) holds_since_reset_.emplace_back(c.number, c.until_ms);
         break;
       }
-      case Kind::Block:
-        blocks_stale_ = true;
-        break;
-      case Kind::Faults:
-        faults_stale_ = true;
-        break;
+      case Kind::Block: blocks_stale_ = true; break;
+      case Kind::Faults: faults_stale_ = true; break;
       case Kind::Clock:
         if (apply_clock_offset_) apply_clock_offset_(c.value);
         break;
@@ -232,8 +229,8 @@ struct Service::WriteRun {
   Value input;
   Handler handler;
   Done done;
-  Value output;                      // of the last run of the transaction
-  std::optional<AwsError> fault;     // an injected error to answer once the transaction is durable
+  Value output;                   // of the last run of the transaction
+  std::optional<AwsError> fault;  // an injected error to answer once the transaction is durable
 };
 
 std::optional<FaultRules::Fired> Service::fire_fault(store::WriteTxn& t, const FaultRules::Fired& candidate) {
@@ -247,8 +244,9 @@ std::optional<FaultRules::Fired> Service::fire_fault(store::WriteTxn& t, const F
 void Service::execute(RequestContext ctx, Value input, Done done) {
   auto it = handlers_.find(ctx.operation);
   if (it == handlers_.end()) {
-    done({{}, std::make_exception_ptr(AwsException(errors::kNotImplemented, "The operation " + ctx.operation +
-                                                                                 " is not implemented by connect-local"))});
+    done({{},
+          std::make_exception_ptr(AwsException(
+              errors::kNotImplemented, "The operation " + ctx.operation + " is not implemented by connect-local"))});
     return;
   }
   const Handler& h = it->second;

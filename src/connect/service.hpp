@@ -159,8 +159,7 @@ class Service {
   // ---- shared pieces ----
   // Runs `body` honouring the input's ClientToken (SPEC §8): a replay of the same request returns
   // the first response; the same token with other parameters is a 409.
-  Value idempotent(const RequestContext& ctx, const Value& in, store::WriteTxn& t,
-                   const std::function<Value()>& body);
+  Value idempotent(const RequestContext& ctx, const Value& in, store::WriteTxn& t, const std::function<Value()>& body);
   // Resolves an InstanceId input (bare id or ARN) in the caller's scope; ResourceNotFound otherwise.
   store::InstanceRecord require_instance(store::ReadTxn& t, const RequestContext& ctx, const std::string& id_or_arn);
   // The stored resource behind a taggable ARN, as its ARN; ResourceNotFound when there is none.
@@ -182,7 +181,7 @@ class Service {
                                                 const std::string& id_or_arn, Access access = Access::Home);
   // The traffic distribution group behind a target ARN, if it is one and exists.
   std::optional<store::TrafficDistributionGroupRecord> group_of_target(store::ReadTxn& t, const std::string& account_id,
-                                                                      const std::string& target_arn);
+                                                                       const std::string& target_arn);
   // The caller's traffic distribution group by id (home region) or ARN (home or, with
   // Access::FromReplica, the replica region); ResourceNotFound once deleted.
   store::TrafficDistributionGroupRecord require_group(store::ReadTxn& t, const RequestContext& ctx,
@@ -223,9 +222,9 @@ class Service {
   // Pagination of the list operations: MaxResults (with the operation's default), the position
   // after which the page starts (from a verified NextToken), and the NextToken of the next page.
   struct Page {
-    int limit = 0;         // rows to return
-    std::string after;     // continue strictly after this position ("" from the start)
-    std::string binding;   // what the token is bound to
+    int limit = 0;                           // rows to return
+    std::string after;                       // continue strictly after this position ("" from the start)
+    std::string binding;                     // what the token is bound to
     int fetch() const { return limit + 1; }  // rows to ask for: one more tells if a page follows
   };
   Page open_page(const RequestContext& ctx, const Value& in, int default_limit, const std::string& filters) const;

@@ -27,14 +27,9 @@ std::string Service::require_taggable(store::ReadTxn& t, const RequestContext& c
       if (!t.instance(scope_of(ctx), ref->instance_id) || !t.contact_flow(scope_of(ctx), ref->instance_id, ref->id))
         not_found(text);
       break;
-    case ResourceKind::TrafficDistributionGroup:
-      require_group(t, ctx, text, Access::Home);
-      break;
-    case ResourceKind::PhoneNumber:
-      require_phone_number(t, ctx, text);
-      break;
-    case ResourceKind::LegacyPhoneNumber:
-      not_found(text);
+    case ResourceKind::TrafficDistributionGroup: require_group(t, ctx, text, Access::Home); break;
+    case ResourceKind::PhoneNumber: require_phone_number(t, ctx, text); break;
+    case ResourceKind::LegacyPhoneNumber: not_found(text);
   }
   return ref->arn();
 }

@@ -47,8 +47,9 @@ store::TrafficDistributionGroupRecord Service::require_group(store::ReadTxn& t, 
   // The operation's modeled 400: InvalidParameterException for claims, InvalidRequestException for
   // DeleteTrafficDistributionGroup.
   if (region != ctx.region && access == Access::Home)
-    errors::raise(ctx.validation_error,
-                  "The endpoint you are calling is not in the same Region where the traffic distribution group was created");
+    errors::raise(
+        ctx.validation_error,
+        "The endpoint you are calling is not in the same Region where the traffic distribution group was created");
   auto g = t.traffic_distribution_group({ctx.account_id, region}, id);
   if (!g || (g->deleted_ms && *g->deleted_ms < gone_before(ctx.now_ms))) group_not_found(id_or_arn);
   if (region != ctx.region) {
@@ -64,10 +65,10 @@ Value Service::replicate_instance(const RequestContext& ctx, const Value& in, st
   const std::string replica_alias = in.string_or("ReplicaAlias", "");
   return idempotent(ctx, in, t, [&] {
     auto source = require_instance(t, ctx, in.string_or("InstanceId", ""));
-    if (replica_region == ctx.region) invalid_request("The replica Region must be different from the instance's Region.");
-    const bool paired = std::any_of(kReplicationPairs.begin(), kReplicationPairs.end(), [&](const auto& p) {
-      return p.first == ctx.region && p.second == replica_region;
-    });
+    if (replica_region == ctx.region)
+      invalid_request("The replica Region must be different from the instance's Region.");
+    const bool paired = std::any_of(kReplicationPairs.begin(), kReplicationPairs.end(),
+                                    [&](const auto& p) { return p.first == ctx.region && p.second == replica_region; });
     if (!paired) invalid_request("Instances in " + ctx.region + " cannot be replicated to " + replica_region + ".");
     if (source.replica_region || source.source_region) invalid_request("The instance is already replicated.");
     if (!source.alias) invalid_request("The instance has no alias; only instances with an alias can be replicated.");
@@ -77,7 +78,8 @@ Value Service::replicate_instance(const RequestContext& ctx, const Value& in, st
     const store::Scope replica_scope{ctx.account_id, replica_region};
     const Quotas q = load_quotas(t, replica_scope, config_.default_quotas);
     if (t.count_instances(replica_scope) >= q.instances)
-      errors::raise(errors::kServiceQuotaExceeded, "The quota for instances has been reached in " + replica_region + ".");
+      errors::raise(errors::kServiceQuotaExceeded,
+                    "The quota for instances has been reached in " + replica_region + ".");
     store::InstanceRecord replica = source;
     replica.region = replica_region;
     replica.alias = replica_alias;
@@ -85,14 +87,15 @@ Value Service::replicate_instance(const RequestContext& ctx, const Value& in, st
     replica.source_region = ctx.region;
     replica.replica_region.reset();
     if (t.insert_instance(replica) == store::Insert::Conflict)
-      errors::raise(errors::kResourceConflict, "An instance with the alias " + replica_alias + " already exists in " +
-                                                   replica_region + ".");
+      errors::raise(errors::kResourceConflict,
+                    "An instance with the alias " + replica_alias + " already exists in " + replica_region + ".");
     t.set_replica_region(scope_of(ctx), source.id, replica_region);
     RequestContext replica_ctx = ctx;
     replica_ctx.region = replica_region;
     create_default_flows(t, replica_ctx, source.id);
-    store::TrafficDistributionGroupRecord group{ctx.account_id, ctx.region, ids_.uuid(), source.id,
-                                                *source.alias + "-default", std::nullopt, true, ctx.now_ms, std::nullopt};
+    store::TrafficDistributionGroupRecord group{
+        ctx.account_id, ctx.region, ids_.uuid(), source.id,   *source.alias + "-default",
+        std::nullopt,   true,       ctx.now_ms,  std::nullopt};
     insert_group(t, group, ctx.now_ms);
     Value out = Value::map();
     out.set("Id", source.id);
@@ -107,9 +110,12 @@ Value Service::create_traffic_distribution_group(const RequestContext& ctx, cons
     if (inst.source_region)
       invalid_request("Traffic distribution groups are created in the Region where ReplicateInstance was called (" +
                       *inst.source_region + ").");
-    if (!inst.replica_region) invalid_request("The instance must be replicated (ReplicateInstance) before creating traffic distribution groups.");
-    store::TrafficDistributionGroupRecord g{ctx.account_id, ctx.region, ids_.uuid(), inst.id, in.string_or("Name", ""),
-                                            in.opt_string("Description"), false, ctx.now_ms, std::nullopt};
+    if (!inst.replica_region)
+      invalid_request(
+          "The instance must be replicated (ReplicateInstance) before creating traffic distribution groups.");
+    store::TrafficDistributionGroupRecord g{
+        ctx.account_id, ctx.region, ids_.uuid(), inst.id, in.string_or("Name", ""), in.opt_string("Description"),
+        false,          ctx.now_ms, std::nullopt};
     if (insert_group(t, g, ctx.now_ms) == store::Insert::Conflict)
       errors::raise(errors::kResourceConflict, "A traffic distribution group named " + g.name + " already exists.");
     const std::string group_arn = arn::traffic_distribution_group(g.region, g.account_id, g.id);
@@ -146,7 +152,8 @@ Value Service::list_traffic_distribution_groups(const RequestContext& ctx, const
     std::string instance_id;
     if (auto i = in.opt_string("InstanceId")) instance_id = require_instance(t, ctx, *i).id;
     const Page page = open_page(ctx, in, kListDefault, instance_id);
-    auto rows = t.traffic_distribution_groups(scope_of(ctx), instance_id, page.after, page.fetch(), gone_before(ctx.now_ms));
+    auto rows =
+        t.traffic_distribution_groups(scope_of(ctx), instance_id, page.after, page.fetch(), gone_before(ctx.now_ms));
     close_page(page, rows, out, [](const store::TrafficDistributionGroupRecord& g) { return g.id; });
     Value list = Value::list();
     for (const auto& g : rows) {

@@ -117,8 +117,7 @@ class BeastParser final : public bhttp::basic_parser<true> {
         return reject(ec, 400, errors::kBadRequest, "Too many trailer fields");
       return;
     }
-    if (count_ >= limits_.max_header_count)
-      return reject(ec, 431, errors::kBadRequest, "Too many request headers");
+    if (count_ >= limits_.max_header_count) return reject(ec, 431, errors::kBadRequest, "Too many request headers");
     if (f == bhttp::field::transfer_encoding) {
       ++te_fields_;
       te_chunked_only_ = te_fields_ == 1 && iequals({value.data(), value.size()}, "chunked");
@@ -224,8 +223,8 @@ struct RequestReader::Impl {
   ParseError error;
   bool header_done = false;
   bool done = false;
-  size_t header_scanned = 0;   // bytes of the pending header block already checked for bare CR/LF
-  size_t framing_bytes = 0;    // bytes consumed after the header block (chunked: data plus framing)
+  size_t header_scanned = 0;  // bytes of the pending header block already checked for bare CR/LF
+  size_t framing_bytes = 0;   // bytes consumed after the header block (chunked: data plus framing)
 
   Status fail(unsigned status, const char* code, std::string message) {
     if (error.status == 0) {
@@ -312,7 +311,8 @@ struct RequestReader::Impl {
         if (p.is_done()) return finish();
         return Status::HeaderDone;
       }
-      if (header_done && p.chunked() && framing_bytes - std::min(framing_bytes, req->body.size()) > limits.max_framing_bytes)
+      if (header_done && p.chunked() &&
+          framing_bytes - std::min(framing_bytes, req->body.size()) > limits.max_framing_bytes)
         return fail(400, errors::kBadRequest, "Chunked framing overhead exceeds the limit");
       if (p.is_done()) return finish();
       if (used == 0) return Status::NeedMore;
@@ -328,7 +328,8 @@ struct RequestReader::Impl {
     if (error.status != 0) return Status::Error;  // a callback refused the request
     if (ec == bhttp::error::body_limit)
       return fail(413, errors::kRequestEntityTooLarge,
-                  "Request body is larger than the limit of " + std::to_string(limits.body_limit_for(req ? std::string_view(req->target) : std::string_view())) +
+                  "Request body is larger than the limit of " +
+                      std::to_string(limits.body_limit_for(req ? std::string_view(req->target) : std::string_view())) +
                       " bytes");
     if (ec == bhttp::error::header_limit) return fail(431, errors::kBadRequest, "Request header block too large");
     if (ec == bhttp::error::bad_chunk || ec == bhttp::error::bad_chunk_extension)
@@ -356,7 +357,9 @@ void RequestReader::start(Request& req) {
   i.parser.emplace(req, i.limits, i.error);
 }
 
-RequestReader::Status RequestReader::feed(std::string_view data, size_t& consumed) { return impl_->feed(data, consumed); }
+RequestReader::Status RequestReader::feed(std::string_view data, size_t& consumed) {
+  return impl_->feed(data, consumed);
+}
 
 bool RequestReader::started() const { return impl_->parser.has_value() && !impl_->done; }
 bool RequestReader::got_some() const { return impl_->parser && impl_->parser->got_some(); }

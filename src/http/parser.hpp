@@ -13,8 +13,8 @@
 namespace cl::http {
 
 struct ParseError {
-  unsigned status = 0;      // 4xx/5xx to answer; the connection is closed after it
-  const char* code = "";    // errors:: name
+  unsigned status = 0;    // 4xx/5xx to answer; the connection is closed after it
+  const char* code = "";  // errors:: name
   std::string message;
 };
 
@@ -38,10 +38,10 @@ class RequestReader {
   // caller may drop. HeaderDone is returned once per request; call again to go on with the body.
   Status feed(std::string_view data, size_t& consumed);
 
-  bool started() const;      // a request is being parsed (start() called, not yet Done)
-  bool got_some() const;     // bytes of the current request were consumed
+  bool started() const;   // a request is being parsed (start() called, not yet Done)
+  bool got_some() const;  // bytes of the current request were consumed
   bool header_done() const;
-  bool keep_alive() const;   // after Done
+  bool keep_alive() const;  // after Done
   bool http10() const;
   bool expect_continue() const;
   const ParseError& error() const;

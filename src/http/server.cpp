@@ -38,8 +38,8 @@ void run_loop(asio::io_context& ioc) {
 struct Server::Impl {
   Impl(ServerConfig cfg, Handler handler) : config(std::move(cfg)) {
     const size_t max_open = config.max_connections ? config.max_connections : default_max_connections();
-    const size_t per_client = config.max_connections_per_client ? config.max_connections_per_client
-                                                                : std::max<size_t>(1, max_open / 2);
+    const size_t per_client =
+        config.max_connections_per_client ? config.max_connections_per_client : std::max<size_t>(1, max_open / 2);
     table = std::make_shared<ConnectionTable>(max_open, per_client);
     auto sh = std::make_shared<Shared>();
     sh->handler = std::move(handler);
@@ -119,8 +119,7 @@ struct Server::Impl {
         cp->force_close_all();
         cp->finish();
       });
-      while (c->ioc.poll() != 0) {
-      }
+      while (c->ioc.poll() != 0) {}
     }
   }
 };

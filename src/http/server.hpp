@@ -25,10 +25,10 @@ struct Limits {
     return !large_body_prefix.empty() && target.rfind(large_body_prefix, 0) == 0 ? large_body_bytes : max_body_bytes;
   }
   // Chunked framing: every line the parser has to buffer is bounded, and so is the sum.
-  size_t max_chunk_line = 4 * 1024;       // chunk-size line including extensions
-  size_t max_trailer_bytes = 16 * 1024;   // whole trailer section
-  size_t max_trailer_count = 32;          // trailer fields
-  size_t max_framing_bytes = 64 * 1024;   // all chunk lines and trailers of one request
+  size_t max_chunk_line = 4 * 1024;                 // chunk-size line including extensions
+  size_t max_trailer_bytes = 16 * 1024;             // whole trailer section
+  size_t max_trailer_count = 32;                    // trailer fields
+  size_t max_framing_bytes = 64 * 1024;             // all chunk lines and trailers of one request
   std::chrono::milliseconds header_timeout{10000};  // time to receive a complete header block
   std::chrono::milliseconds body_timeout{30000};    // time to receive the body
   std::chrono::milliseconds idle_timeout{60000};    // keep-alive idle between requests (also: a stalled response write)
@@ -63,9 +63,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  uint16_t port() const;  // the bound port
+  uint16_t port() const;           // the bound port
   size_t max_connections() const;  // the effective cap
-  void run();             // runs the I/O threads; blocks until stop() completes
+  void run();                      // runs the I/O threads; blocks until stop() completes
   // Graceful: stop accepting, finish in-flight requests (up to Limits::shutdown_grace), close idle
   // keep-alive connections, then run() returns. Thread-safe and idempotent.
   void stop();

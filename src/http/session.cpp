@@ -208,9 +208,7 @@ void Session::close() {
   ctx_->remove(this);
 }
 
-void Session::set_idle(bool idle) {
-  idle_since_.store(idle ? steady_ns() : 0, std::memory_order_relaxed);
-}
+void Session::set_idle(bool idle) { idle_since_.store(idle ? steady_ns() : 0, std::memory_order_relaxed); }
 
 // ---- reading ----
 
@@ -229,8 +227,7 @@ void Session::process() {
   for (;;) {
     size_t consumed = 0;
     const auto data = buffer_.data();
-    const auto status =
-        reader_.feed(std::string_view(static_cast<const char*>(data.data()), data.size()), consumed);
+    const auto status = reader_.feed(std::string_view(static_cast<const char*>(data.data()), data.size()), consumed);
     buffer_.consume(consumed);
     if (status == RequestReader::Status::Done) return dispatch_request();
     if (status == RequestReader::Status::Error) {
@@ -353,8 +350,7 @@ void Session::write_response(Response&& r) {
     const HeaderKind kind = classify(f.name);
     if (kind == HeaderKind::Connection) {
       // The handler may ask to close; the server writes the header itself.
-      if (f.value.find("close") != std::string::npos || f.value.find("Close") != std::string::npos)
-        keep_alive_ = false;
+      if (f.value.find("close") != std::string::npos || f.value.find("Close") != std::string::npos) keep_alive_ = false;
       continue;
     }
     if (kind == HeaderKind::Skip || !header_safe(f)) continue;
@@ -461,13 +457,10 @@ void Session::on_timer(uint64_t gen) {
       socket_.cancel(ec);
       break;
     }
-    case Phase::Handling:
-      break;
+    case Phase::Handling: break;
     case Phase::Idle:
     case Phase::Writing:
-    case Phase::Linger:
-      close();
-      break;
+    case Phase::Linger: close(); break;
   }
 }
 

@@ -8,7 +8,6 @@ namespace cl::inventory {
 
 namespace {
 
-
 struct SetHash {
   size_t operator()(const detail::DigitNfa::StateSet& s) const noexcept {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -33,9 +32,8 @@ BlockAutomaton BlockAutomaton::any_digits(int digits) {
   return a;
 }
 
-BlockAutomaton BlockAutomaton::build(const detail::DigitNfa& nfa, const detail::DigitNfa::StateSet& start,
-                                     int digits, const std::function<bool(uint32_t)>& accept,
-                                     size_t max_states) {
+BlockAutomaton BlockAutomaton::build(const detail::DigitNfa& nfa, const detail::DigitNfa::StateSet& start, int digits,
+                                     const std::function<bool(uint32_t)>& accept, size_t max_states) {
   if (digits < 0 || digits > kMaxDigits) throw std::invalid_argument("block has too many free digits");
   BlockAutomaton a;
   a.digits_ = digits;

@@ -8,7 +8,7 @@ namespace cl::inventory::detail {
 
 struct DigitNfa::Ast {
   enum Kind { Set, Cat, Alt, Rep } kind = Cat;
-  uint16_t mask = 0;  // Set
+  uint16_t mask = 0;     // Set
   int min = 0, max = 0;  // Rep; max < 0: unbounded
   std::vector<Ast> kids;
 };
@@ -30,8 +30,8 @@ class Parser {
 
  private:
   [[noreturn]] void fail(const char* why) const {
-    throw std::invalid_argument(std::string("unsupported number pattern (") + why + ") at " +
-                                std::to_string(i_) + ": " + std::string(p_));
+    throw std::invalid_argument(std::string("unsupported number pattern (") + why + ") at " + std::to_string(i_) +
+                                ": " + std::string(p_));
   }
   bool eof() const { return i_ >= p_.size(); }
   char peek() const { return eof() ? '\0' : p_[i_]; }
@@ -73,10 +73,19 @@ class Parser {
     for (;;) {
       int lo, hi;
       char c = peek();
-      if (c == '?') { lo = 0; hi = 1; ++i_; }
-      else if (c == '*') { lo = 0; hi = -1; ++i_; }
-      else if (c == '+') { lo = 1; hi = -1; ++i_; }
-      else if (c == '{') {
+      if (c == '?') {
+        lo = 0;
+        hi = 1;
+        ++i_;
+      } else if (c == '*') {
+        lo = 0;
+        hi = -1;
+        ++i_;
+      } else if (c == '+') {
+        lo = 1;
+        hi = -1;
+        ++i_;
+      } else if (c == '{') {
         ++i_;
         lo = number();
         hi = lo;
@@ -105,8 +114,10 @@ class Parser {
     a.kind = Ast::Set;
     if (c == '(') {
       ++i_;
-      if (p_.substr(i_, 2) == "?:") i_ += 2;
-      else if (peek() == '?') fail("unsupported group");
+      if (p_.substr(i_, 2) == "?:")
+        i_ += 2;
+      else if (peek() == '?')
+        fail("unsupported group");
       Ast inner = alt();
       if (peek() != ')') fail("')' expected");
       ++i_;
@@ -234,8 +245,7 @@ void DigitNfa::add(std::string_view pattern, int tag) {
   starts_.push_back(f.in);
 }
 
-void DigitNfa::closure(int32_t n, std::vector<int32_t>& into, std::vector<uint32_t>& seen,
-                       uint32_t stamp) const {
+void DigitNfa::closure(int32_t n, std::vector<int32_t>& into, std::vector<uint32_t>& seen, uint32_t stamp) const {
   // Iterative DFS along epsilon edges; keeps only states that consume a digit or accept.
   std::vector<int32_t> stack{n};
   while (!stack.empty()) {

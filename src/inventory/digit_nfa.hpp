@@ -37,12 +37,14 @@ class DigitNfa {
 
  private:
   struct Node {
-    uint16_t mask = 0;      // digits leading along `out` (0: not a digit state)
-    int32_t out = -1;       // target of the digit edge
+    uint16_t mask = 0;  // digits leading along `out` (0: not a digit state)
+    int32_t out = -1;   // target of the digit edge
     std::vector<int32_t> eps;
-    int32_t tag = -1;       // >= 0: accept state of component `tag`
+    int32_t tag = -1;  // >= 0: accept state of component `tag`
   };
-  struct Frag { int32_t in, out; };
+  struct Frag {
+    int32_t in, out;
+  };
 
   int32_t node();
   void eps(int32_t from, int32_t to);

@@ -15,7 +15,6 @@ namespace cl::inventory {
 
 namespace {
 
-
 // A number as an integer key: (count of digits << 50) | value of the digits (at most 15 < 2^50).
 constexpr int kValueBits = 50;
 constexpr uint64_t kValueMask = (1ull << kValueBits) - 1;
@@ -50,7 +49,7 @@ std::optional<uint64_t> first_after(std::string_view prefix, int k, std::string_
   for (size_t i = 0; i < n; ++i) {
     const char ch = r[i];
     if (ch < '0') return v * kPow10[size_t(k) - i];  // any digit beats ch
-    if (ch > '9') {                                    // no digit beats ch: bump the digits before it
+    if (ch > '9') {                                  // no digit beats ch: bump the digits before it
       if (v + 1 == kPow10[i]) return std::nullopt;
       return (v + 1) * kPow10[size_t(k) - i];
     }
@@ -65,8 +64,8 @@ struct Block {
   int64_t id = 0;
   BlockSpec spec;
   BlockAutomaton dfa;
-  int n = 0;               // digits of each number
-  int k = 0;               // free digits
+  int n = 0;                  // digits of each number
+  int k = 0;                  // free digits
   uint64_t prefix_value = 0;  // value of the prefix's digits
   // Held runs over the free digits: start -> end (inclusive). Every valid number inside a run is
   // held; two runs are always separated by at least one valid number that is not held.
@@ -184,7 +183,8 @@ struct Inventory::Impl {
 
   void index(Block* b) {
     by_class[class_key(b->spec.country, b->spec.type)].push_back(b);
-    auto p = std::find_if(prefixes.begin(), prefixes.end(), [&](const PrefixIndex& x) { return x.n == b->n && x.k == b->k; });
+    auto p = std::find_if(prefixes.begin(), prefixes.end(),
+                          [&](const PrefixIndex& x) { return x.n == b->n && x.k == b->k; });
     if (p == prefixes.end()) {
       prefixes.push_back({b->n, b->k, {}});
       p = std::prev(prefixes.end());
@@ -252,7 +252,8 @@ void Inventory::add_block(int64_t block_id, const BlockSpec& spec) {
   for (const auto& [key, until] : impl_->holds) {
     if (int(key >> kValueBits) != raw->n) continue;
     const uint64_t v = key & kValueMask;
-    if (v / kPow10[raw->k] == raw->prefix_value && raw->dfa.valid(v % kPow10[raw->k])) mine.push_back(v % kPow10[raw->k]);
+    if (v / kPow10[raw->k] == raw->prefix_value && raw->dfa.valid(v % kPow10[raw->k]))
+      mine.push_back(v % kPow10[raw->k]);
   }
   std::sort(mine.begin(), mine.end());
   for (uint64_t s : mine) raw->insert(s);
@@ -313,9 +314,8 @@ Inventory::Page Inventory::search(std::string_view country, std::string_view typ
                                   std::string_view after, size_t limit, int64_t now_ms) const {
   Page page;
   if (!impl_->plan.knows_country(country) || !NumberPlan::known_type(type)) return page;
-  if (!prefix.empty() && (prefix[0] != '+' || !std::all_of(prefix.begin() + 1, prefix.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })))
+  if (!prefix.empty() &&
+      (prefix[0] != '+' || !std::all_of(prefix.begin() + 1, prefix.end(), [](char c) { return c >= '0' && c <= '9'; })))
     return page;
   impl_->expire(now_ms);
   std::shared_lock lk(impl_->mu);
@@ -397,8 +397,9 @@ std::optional<BlockInfo> Inventory::block_of(std::string_view e164, std::string_
       if (b.dfa.valid(s)) candidates.push_back(&b);
     });
     if (candidates.empty()) return std::nullopt;
-    const bool one_country = std::all_of(candidates.begin(), candidates.end(),
-                                         [&](const Block* b) { return b->spec.country == candidates.front()->spec.country; });
+    const bool one_country = std::all_of(candidates.begin(), candidates.end(), [&](const Block* b) {
+      return b->spec.country == candidates.front()->spec.country;
+    });
     // The number's libphonenumber region only decides between blocks of different countries; it
     // is costly (regular expressions), so it is asked only then.
     if (country.empty() && !one_country) {

@@ -23,12 +23,34 @@ namespace {
 
 // NFA component tags, in the order libphonenumber's GetNumberTypeHelper consults them.
 enum Component : int {
-  kGeneral, kPremium, kTollFree, kShared, kVoip, kPersonal, kPager, kUan, kVoicemail, kFixed, kMobile,
+  kGeneral,
+  kPremium,
+  kTollFree,
+  kShared,
+  kVoip,
+  kPersonal,
+  kPager,
+  kUan,
+  kVoicemail,
+  kFixed,
+  kMobile,
   kComponents
 };
 
-enum class NsnType { Unknown, FixedLine, Mobile, FixedLineOrMobile, TollFree, Premium, Shared, Voip,
-                     Personal, Pager, Uan, Voicemail };
+enum class NsnType {
+  Unknown,
+  FixedLine,
+  Mobile,
+  FixedLineOrMobile,
+  TollFree,
+  Premium,
+  Shared,
+  Voip,
+  Personal,
+  Pager,
+  Uan,
+  Voicemail
+};
 
 // The validation class of a PhoneNumberType.
 enum class Class { Did, TollFree, Shared, Uifn, Any, Unknown };
@@ -45,17 +67,12 @@ Class class_of(std::string_view type) {
 bool in_class(NsnType t, Class c) {
   switch (c) {
     case Class::Did:
-      return t == NsnType::FixedLine || t == NsnType::FixedLineOrMobile || t == NsnType::Mobile ||
-             t == NsnType::Voip;
+      return t == NsnType::FixedLine || t == NsnType::FixedLineOrMobile || t == NsnType::Mobile || t == NsnType::Voip;
     case Class::TollFree:
-    case Class::Uifn:
-      return t == NsnType::TollFree;
-    case Class::Shared:
-      return t == NsnType::Shared;
-    case Class::Any:
-      return true;
-    case Class::Unknown:
-      return false;
+    case Class::Uifn: return t == NsnType::TollFree;
+    case Class::Shared: return t == NsnType::Shared;
+    case Class::Any: return true;
+    case Class::Unknown: return false;
   }
   return false;
 }
@@ -78,7 +95,7 @@ struct Region {
   int calling_code = 0;
   std::string cc_prefix;  // "+1"
   bool same_mobile_and_fixed = false;
-  uint32_t present = 0;                      // bit c: component c has a pattern
+  uint32_t present = 0;                         // bit c: component c has a pattern
   std::array<uint32_t, kComponents> lengths{};  // bit n: NSN length n possible; 0 = not restricted
   detail::DigitNfa nfa;
 
@@ -116,8 +133,8 @@ std::unique_ptr<Region> load_region(const pn::PhoneMetadata& m) {
   r->cc_prefix = "+" + std::to_string(m.country_code());
   r->same_mobile_and_fixed = m.same_mobile_and_fixed_line_pattern();
   const pn::PhoneNumberDesc* descs[kComponents] = {
-      &m.general_desc(), &m.premium_rate(), &m.toll_free(), &m.shared_cost(), &m.voip(),
-      &m.personal_number(), &m.pager(), &m.uan(), &m.voicemail(), &m.fixed_line(), &m.mobile()};
+      &m.general_desc(), &m.premium_rate(), &m.toll_free(), &m.shared_cost(), &m.voip(),  &m.personal_number(),
+      &m.pager(),        &m.uan(),          &m.voicemail(), &m.fixed_line(),  &m.mobile()};
   for (int c = 0; c < kComponents; ++c) {
     const pn::PhoneNumberDesc& d = *descs[c];
     // An empty pattern never matches (RegexBasedMatcher::MatchNationalNumber); possible length -1
@@ -126,8 +143,10 @@ std::unique_ptr<Region> load_region(const pn::PhoneMetadata& m) {
     bool none = false;
     uint32_t lengths = 0;
     for (int len : d.possible_length()) {
-      if (len < 0) none = true;
-      else if (len < 32) lengths |= 1u << len;
+      if (len < 0)
+        none = true;
+      else if (len < 32)
+        lengths |= 1u << len;
     }
     if (none) continue;
     r->lengths[size_t(c)] = lengths;
@@ -148,7 +167,7 @@ std::string e164_of(const pn::PhoneNumber& n) {
 
 struct NumberPlan::Impl {
   std::unordered_map<std::string, std::unique_ptr<Region>> regions;  // geographic, by ISO code
-  std::unique_ptr<Region> uifn;                                       // "001" / 800
+  std::unique_ptr<Region> uifn;                                      // "001" / 800
 
   const Region* region(std::string_view iso) const {
     if (iso.size() != 2) return nullptr;
@@ -260,8 +279,9 @@ BlockAutomaton NumberPlan::automaton(const BlockSpec& b) const {
 std::string NumberPlan::check_block(const BlockSpec& b) const {
   try {
     BlockAutomaton a = automaton(b);
-    if (a.valid_count() == 0) return "block " + b.prefix + " length " + std::to_string(b.length) +
-                                      " contains no valid " + b.type + " number for " + b.country;
+    if (a.valid_count() == 0)
+      return "block " + b.prefix + " length " + std::to_string(b.length) + " contains no valid " + b.type +
+             " number for " + b.country;
     return "";
   } catch (const std::invalid_argument& e) {
     return e.what();
@@ -279,17 +299,27 @@ struct Extra {
   int length;
 };
 constexpr Extra kExtras[] = {
-    {"US", "DID", "+1206555", 12},       {"US", "DID", "+1212555", 12},
-    {"US", "DID", "+1415555", 12},       {"US", "DID", "+1312555", 12},
-    {"US", "DID", "+1213555", 12},       {"US", "DID", "+1617555", 12},
-    {"US", "DID", "+1202555", 12},       {"US", "DID", "+1305555", 12},
-    {"US", "TOLL_FREE", "+1800555", 12}, {"US", "TOLL_FREE", "+1888555", 12},
-    {"US", "TOLL_FREE", "+1877555", 12}, {"US", "TOLL_FREE", "+1866555", 12},
+    {"US", "DID", "+1206555", 12},
+    {"US", "DID", "+1212555", 12},
+    {"US", "DID", "+1415555", 12},
+    {"US", "DID", "+1312555", 12},
+    {"US", "DID", "+1213555", 12},
+    {"US", "DID", "+1617555", 12},
+    {"US", "DID", "+1202555", 12},
+    {"US", "DID", "+1305555", 12},
+    {"US", "TOLL_FREE", "+1800555", 12},
+    {"US", "TOLL_FREE", "+1888555", 12},
+    {"US", "TOLL_FREE", "+1877555", 12},
+    {"US", "TOLL_FREE", "+1866555", 12},
     // Ofcom's drama ranges.
-    {"GB", "DID", "+44207946", 13},      {"GB", "DID", "+44161496", 13},
-    {"GB", "DID", "+44113496", 13},      {"GB", "DID", "+44117496", 13},
-    {"GB", "DID", "+44131496", 13},      {"GB", "DID", "+44121496", 13},
-    {"GB", "TOLL_FREE", "+44808157", 13}, {"GB", "TOLL_FREE", "+44800000", 13},
+    {"GB", "DID", "+44207946", 13},
+    {"GB", "DID", "+44161496", 13},
+    {"GB", "DID", "+44113496", 13},
+    {"GB", "DID", "+44117496", 13},
+    {"GB", "DID", "+44131496", 13},
+    {"GB", "DID", "+44121496", 13},
+    {"GB", "TOLL_FREE", "+44808157", 13},
+    {"GB", "TOLL_FREE", "+44800000", 13},
 };
 
 std::optional<BlockSpec> example_block(const std::string& iso, const char* type,
@@ -350,8 +380,7 @@ std::vector<BlockSpec> NumberPlan::default_blocks(const std::vector<std::string>
     if (iso == "ZA")
       if (auto b = example_block(iso, "SHARED", {T::SHARED_COST})) push(*b);
   }
-  if (!countries.empty())
-    push({std::string(kEveryCountry), "UIFN", "+800", int(1 + 3 + kUifnSubscriberDigits)});
+  if (!countries.empty()) push({std::string(kEveryCountry), "UIFN", "+800", int(1 + 3 + kUifnSubscriberDigits)});
 
   // Owners first: of blocks that share a range, one whose first valid number libphonenumber
   // places in the block's own country keeps it; the others yield (stable order otherwise).

@@ -116,7 +116,8 @@ Model Model::parse(std::string_view json) {
       for (const auto& e : j["enum"].GetArray()) s.enum_values.emplace_back(e.GetString());
     s.sensitive = j.HasMember("sensitive") && j["sensitive"].GetBool();
     s.is_error = j.HasMember("exception") && j["exception"].GetBool();
-    if (j.HasMember("error") && j["error"].HasMember("httpStatusCode")) s.http_status = j["error"]["httpStatusCode"].GetInt();
+    if (j.HasMember("error") && j["error"].HasMember("httpStatusCode"))
+      s.http_status = j["error"]["httpStatusCode"].GetInt();
     if (j.HasMember("member")) s.member = ref(j["member"]);
     if (j.HasMember("key")) s.key = ref(j["key"]);
     if (j.HasMember("value")) s.value = ref(j["value"]);

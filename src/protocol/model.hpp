@@ -18,7 +18,7 @@ enum class Location { Body, Uri, Query, Header };
 struct Shape;
 
 struct Member {
-  std::string name;           // AWS member name, e.g. "PhoneNumber"
+  std::string name;  // AWS member name, e.g. "PhoneNumber"
   const Shape* shape = nullptr;
   Location location = Location::Body;
   std::string location_name;  // uri label / query key / header name
@@ -29,7 +29,7 @@ struct Member {
 struct Shape {
   std::string name;
   ShapeType type = ShapeType::String;
-  std::vector<Member> members;  // structure
+  std::vector<Member> members;    // structure
   const Shape* member = nullptr;  // list
   const Shape* key = nullptr;     // map
   const Shape* value = nullptr;   // map

@@ -23,7 +23,9 @@ namespace {
 // Output strings come from validated input or from the server itself: no re-validation on write.
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-[[noreturn]] void serialization_error(std::string message) { errors::raise(errors::kSerialization, std::move(message)); }
+[[noreturn]] void serialization_error(std::string message) {
+  errors::raise(errors::kSerialization, std::move(message));
+}
 
 std::string lower_camel(std::string_view name) {
   std::string s(name);
@@ -171,8 +173,10 @@ void own_constraints(const Shape& shape, const Value& v, std::vector<std::string
   };
   if (shape.type == ShapeType::Integer || shape.type == ShapeType::Long) {
     int64_t n = v.as_int();
-    if (shape.max && n > *shape.max) out.push_back("Member must have value less than or equal to " + std::to_string(*shape.max));
-    if (shape.min && n < *shape.min) out.push_back("Member must have value greater than or equal to " + std::to_string(*shape.min));
+    if (shape.max && n > *shape.max)
+      out.push_back("Member must have value less than or equal to " + std::to_string(*shape.max));
+    if (shape.min && n < *shape.min)
+      out.push_back("Member must have value greater than or equal to " + std::to_string(*shape.min));
     return;
   }
   bool length_ok = true;
@@ -226,7 +230,8 @@ void validate_value(const Shape& shape, const Value& v, const std::string& path,
         const Value* mv = v.find(m.name);
         std::string mpath = path.empty() ? lower_camel(m.name) : path + "." + lower_camel(m.name);
         if (!mv || mv->is_null()) {
-          if (m.required) errs.push_back("Value null at '" + mpath + "' failed to satisfy constraint: Member must not be null");
+          if (m.required)
+            errs.push_back("Value null at '" + mpath + "' failed to satisfy constraint: Member must not be null");
           continue;
         }
         validate_value(*m.shape, *mv, mpath, errs);
@@ -307,8 +312,10 @@ void write_typed(Writer& w, const Shape& shape, const Value& v) {
     case ShapeType::Double: w.Double(v.as_double()); break;
     case ShapeType::Boolean: w.Bool(v.kind() == Value::Kind::Bool && v.as_bool()); break;
     case ShapeType::String:
-      if (v.is_string()) w.String(v.as_string().data(), static_cast<rapidjson::SizeType>(v.as_string().size()));
-      else w.String("");
+      if (v.is_string())
+        w.String(v.as_string().data(), static_cast<rapidjson::SizeType>(v.as_string().size()));
+      else
+        w.String("");
       break;
   }
 }
@@ -431,8 +438,8 @@ void validate_input(const Operation& op, const Value& input) {
   std::vector<std::string> errs;
   validate_value(*op.input, input, "", errs);
   if (errs.empty()) return;
-  std::string msg = std::to_string(errs.size()) + (errs.size() == 1 ? " validation error" : " validation errors") +
-                    " detected: ";
+  std::string msg =
+      std::to_string(errs.size()) + (errs.size() == 1 ? " validation error" : " validation errors") + " detected: ";
   for (size_t i = 0; i < errs.size(); ++i) msg += (i ? "; " : "") + errs[i];
   errors::raise(op.validation_error_code(), msg);
 }

@@ -106,7 +106,8 @@ RouteMatch Router::route(std::string_view method, std::string_view raw_path) con
     errors::raise(errors::kNotImplemented,
                   "The operation " + other->operation + " is not implemented by connect-local");
   if (!best.operation)
-    errors::raise(errors::kUnknownOperation, "No operation matches " + std::string(method) + " " + std::string(raw_path));
+    errors::raise(errors::kUnknownOperation,
+                  "No operation matches " + std::string(method) + " " + std::string(raw_path));
   match(best.operation->path, segs, &best.labels);
   return best;
 }

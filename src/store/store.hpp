@@ -157,9 +157,9 @@ struct FaultRuleRecord {
 struct Change {
   enum class Kind { Hold, Block, Faults, Clock, Reset };
   Kind kind = Kind::Hold;
-  std::string number;     // Hold: the number, unavailable until until_ms
-  Millis until_ms = 0;    // Hold
-  int64_t value = 0;      // Block: the block id; Clock: the new offset in ms
+  std::string number;   // Hold: the number, unavailable until until_ms
+  Millis until_ms = 0;  // Hold
+  int64_t value = 0;    // Block: the block id; Clock: the new offset in ms
 };
 
 // One table of a snapshot (admin export/import): its columns and rows; each value is a string, an
@@ -186,13 +186,13 @@ class ReadTxn {
 
   // Traffic distribution groups, in their home region.
   virtual std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& s,
-                                                                                  const std::string& id) = 0;
+                                                                                   const std::string& id) = 0;
   // Ordered by id; `instance_id` empty for every instance; groups whose deletion finished before
   // `gone_before_ms` are left out.
   virtual std::vector<TrafficDistributionGroupRecord> traffic_distribution_groups(const Scope& s,
-                                                                                 const std::string& instance_id,
-                                                                                 const std::string& after_id, int limit,
-                                                                                 Millis gone_before_ms) = 0;
+                                                                                  const std::string& instance_id,
+                                                                                  const std::string& after_id,
+                                                                                  int limit, Millis gone_before_ms) = 0;
 
   // Tags, keyed by resource ARN.
   virtual TagMap tags(const std::string& arn) = 0;

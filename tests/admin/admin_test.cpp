@@ -17,7 +17,12 @@ class AdminTest : public ::testing::Test {
   inventory::NumberPlan plan;
   inventory::Inventory inventory{plan};
   Metrics metrics;
-  connect::Service service{*store, plan, inventory, clock, ids, connect::ServiceConfig{},
+  connect::Service service{*store,
+                           plan,
+                           inventory,
+                           clock,
+                           ids,
+                           connect::ServiceConfig{},
                            [this](Millis offset) { clock.set_offset_ms(offset); }};
   Admin admin{AdminConfig{"1.2.3", "", true, "sqlite"}, clock, service, *store, metrics};
 
@@ -62,8 +67,10 @@ TEST_F(AdminTest, ClockMovesForwardOnlyAndPersists) {
   // A node that starts on the same store takes the shared clock offset.
   OffsetClock restarted;
   inventory::Inventory other_inventory{plan};
-  connect::Service other{*store, plan, other_inventory, restarted, ids, connect::ServiceConfig{},
-                         [&restarted](Millis offset) { restarted.set_offset_ms(offset); }};
+  connect::Service other{
+      *store, plan, other_inventory, restarted, ids, connect::ServiceConfig{}, [&restarted](Millis offset) {
+        restarted.set_offset_ms(offset);
+      }};
   other.start({});
   EXPECT_GE(restarted.offset_ms(), 86400000);
 }
@@ -109,17 +116,23 @@ TEST_F(AdminTest, CrossSiteRequestsAreRefused) {
 }
 
 TEST_F(AdminTest, QuotasArePerAccountAndRegion) {
-  auto [status, v] = call("PUT", "/_connect-local/quotas", R"({"account_id":"111111111111","region":"eu-west-2","instances":7})");
+  auto [status, v] =
+      call("PUT", "/_connect-local/quotas", R"({"account_id":"111111111111","region":"eu-west-2","instances":7})");
   EXPECT_EQ(status, 200u);
   EXPECT_EQ(v.opt_int("instances"), 7);
-  EXPECT_EQ(call("GET", "/_connect-local/quotas?account_id=111111111111&region=eu-west-2").second.opt_int("instances"), 7);
-  EXPECT_EQ(call("GET", "/_connect-local/quotas?account_id=111111111111&region=us-east-1").second.opt_int("instances"), 2);
+  EXPECT_EQ(call("GET", "/_connect-local/quotas?account_id=111111111111&region=eu-west-2").second.opt_int("instances"),
+            7);
+  EXPECT_EQ(call("GET", "/_connect-local/quotas?account_id=111111111111&region=us-east-1").second.opt_int("instances"),
+            2);
   EXPECT_EQ(call("PUT", "/_connect-local/quotas", R"({"instances":-1})").first, 400u);
   EXPECT_EQ(call("PUT", "/_connect-local/quotas", R"({"claim_release_rule":"yes"})").first, 400u);
 }
 
 TEST_F(AdminTest, InventoryBlocksAreCheckedAndListed) {
-  EXPECT_EQ(call("POST", "/_connect-local/inventory", R"({"blocks":[{"country":"US","type":"DID","prefix":"+44","length":12}]})").first, 400u);
+  EXPECT_EQ(call("POST", "/_connect-local/inventory",
+                 R"({"blocks":[{"country":"US","type":"DID","prefix":"+44","length":12}]})")
+                .first,
+            400u);
   EXPECT_EQ(call("POST", "/_connect-local/inventory", R"({"blocks":[{"country":"US"}]})").first, 400u);
   auto [status, v] = call("POST", "/_connect-local/inventory",
                           R"({"blocks":[{"country":"US","type":"TOLL_FREE","prefix":"+1888555","length":12}]})");
@@ -129,8 +142,12 @@ TEST_F(AdminTest, InventoryBlocksAreCheckedAndListed) {
 
 TEST_F(AdminTest, FaultRulesAddListDelete) {
   EXPECT_EQ(call("POST", "/_connect-local/faults", R"({"operation":"ClaimPhoneNumber"})").first, 400u);
-  EXPECT_EQ(call("POST", "/_connect-local/faults", R"({"operation":"ClaimPhoneNumber","error_code":"InternalServiceException","probability":2})").first, 400u);
-  auto [status, v] = call("POST", "/_connect-local/faults", R"({"operation":"ClaimPhoneNumber","error_code":"InternalServiceException"})");
+  EXPECT_EQ(call("POST", "/_connect-local/faults",
+                 R"({"operation":"ClaimPhoneNumber","error_code":"InternalServiceException","probability":2})")
+                .first,
+            400u);
+  auto [status, v] = call("POST", "/_connect-local/faults",
+                          R"({"operation":"ClaimPhoneNumber","error_code":"InternalServiceException"})");
   EXPECT_EQ(status, 200u);
   ASSERT_EQ(v.find("faults")->as_list().size(), 1u);
   EXPECT_EQ(service.fault_rules().size(), 1u);
@@ -139,7 +156,8 @@ TEST_F(AdminTest, FaultRulesAddListDelete) {
 }
 
 TEST_F(AdminTest, ResetRestoresTheDefaultInventory) {
-  call("POST", "/_connect-local/inventory", R"({"blocks":[{"country":"US","type":"TOLL_FREE","prefix":"+1888555","length":12}]})");
+  call("POST", "/_connect-local/inventory",
+       R"({"blocks":[{"country":"US","type":"TOLL_FREE","prefix":"+1888555","length":12}]})");
   call("POST", "/_connect-local/clock", R"({"advance_seconds": 10})");
   EXPECT_EQ(call("POST", "/_connect-local/reset").first, 200u);
   EXPECT_EQ(call("GET", "/_connect-local/inventory").second.find("blocks")->as_list().size(), 1u);
@@ -158,9 +176,11 @@ TEST_F(AdminTest, TokenAndLoopbackGuards) {
 }
 
 TEST_F(AdminTest, ASnapshotRoundTripsEveryTableAndABadOneChangesNothing) {
-  call("POST", "/_connect-local/inventory", R"({"blocks":[{"country":"US","type":"TOLL_FREE","prefix":"+1888555","length":12}]})");
+  call("POST", "/_connect-local/inventory",
+       R"({"blocks":[{"country":"US","type":"TOLL_FREE","prefix":"+1888555","length":12}]})");
   call("PUT", "/_connect-local/quotas", R"({"account_id":"111111111111","region":"eu-west-2","instances":7})");
-  call("POST", "/_connect-local/faults", R"({"operation":"ClaimPhoneNumber","error_code":"InternalServiceException","times":3})");
+  call("POST", "/_connect-local/faults",
+       R"({"operation":"ClaimPhoneNumber","error_code":"InternalServiceException","times":3})");
   call("POST", "/_connect-local/clock", R"({"advance_seconds": 3600})");
   auto [status, snapshot] = call("GET", "/_connect-local/snapshot");
   ASSERT_EQ(status, 200u);
@@ -175,10 +195,14 @@ TEST_F(AdminTest, ASnapshotRoundTripsEveryTableAndABadOneChangesNothing) {
   EXPECT_EQ(clock.offset_ms(), 0);
 
   // Refused with a reason, and nothing changes.
-  for (const std::string& bad : {std::string(R"({"format":"other"})"), std::string(R"({"format":"connect-local-snapshot","version":99})"),
-                                std::string(R"({"format":"connect-local-snapshot","version":1,"backend":"postgres","tables":{}})"),
-                                std::string(R"({"format":"connect-local-snapshot","version":1,"backend":"sqlite","tables":{"nope":{"columns":["a"],"rows":[]}}})"),
-                                std::string(R"({"format":"connect-local-snapshot","version":1,"backend":"sqlite","tables":{"blocks":{"columns":["id"],"rows":[[1,2]]}}})")}) {
+  for (
+      const std::string& bad :
+      {std::string(R"({"format":"other"})"), std::string(R"({"format":"connect-local-snapshot","version":99})"),
+       std::string(R"({"format":"connect-local-snapshot","version":1,"backend":"postgres","tables":{}})"),
+       std::string(
+           R"({"format":"connect-local-snapshot","version":1,"backend":"sqlite","tables":{"nope":{"columns":["a"],"rows":[]}}})"),
+       std::string(
+           R"({"format":"connect-local-snapshot","version":1,"backend":"sqlite","tables":{"blocks":{"columns":["id"],"rows":[[1,2]]}}})")}) {
     auto [code, v] = call("PUT", "/_connect-local/snapshot", bad);
     EXPECT_EQ(code, 400u) << bad;
     EXPECT_FALSE(v.string_or("error", "").empty()) << bad;
@@ -187,7 +211,8 @@ TEST_F(AdminTest, ASnapshotRoundTripsEveryTableAndABadOneChangesNothing) {
 
   EXPECT_EQ(call("PUT", "/_connect-local/snapshot", text).first, 200u);
   EXPECT_EQ(call("GET", "/_connect-local/inventory").second.find("blocks")->as_list().size(), 2u);
-  EXPECT_EQ(call("GET", "/_connect-local/quotas?account_id=111111111111&region=eu-west-2").second.opt_int("instances"), 7);
+  EXPECT_EQ(call("GET", "/_connect-local/quotas?account_id=111111111111&region=eu-west-2").second.opt_int("instances"),
+            7);
   ASSERT_EQ(service.fault_rules().size(), 1u);
   EXPECT_EQ(service.fault_rules()[0].times, 3);
   EXPECT_GE(clock.offset_ms(), 3600000);
@@ -200,7 +225,8 @@ TEST_F(AdminTest, MetricsAreServed) {
   metrics.record_request("ClaimPhoneNumber", "OK", 0.001);
   http::Response resp = admin.handle(request("GET", "/metrics"));
   EXPECT_EQ(resp.status, 200u);
-  EXPECT_NE(resp.body.find("connect_local_requests_total{operation=\"ClaimPhoneNumber\",code=\"OK\"} 1"), std::string::npos);
+  EXPECT_NE(resp.body.find("connect_local_requests_total{operation=\"ClaimPhoneNumber\",code=\"OK\"} 1"),
+            std::string::npos);
   EXPECT_NE(resp.body.find("connect_local_claims_total 1"), std::string::npos);
 }
 
@@ -224,10 +250,14 @@ TEST_F(AdminTest, ConsoleFilesAreServedWithAStrictPolicy) {
   EXPECT_TRUE(csp);
   EXPECT_EQ(admin.handle(raw_request("GET", "/console/console.js", {{"Host", "localhost:4570"}})).status, 200u);
   EXPECT_EQ(admin.handle(raw_request("GET", "/console/nope.js", {{"Host", "localhost:4570"}})).status, 404u);
-  EXPECT_EQ(admin.handle(raw_request("POST", "/console", {{"Host", "localhost"}, {"Content-Type", "application/json"}})).status, 405u);
+  EXPECT_EQ(admin.handle(raw_request("POST", "/console", {{"Host", "localhost"}, {"Content-Type", "application/json"}}))
+                .status,
+            405u);
   // The same guards as the API: no rebinding, no framing or reading by another origin.
   EXPECT_EQ(admin.handle(raw_request("GET", "/console", {{"Host", "evil.example:4570"}})).status, 403u);
-  EXPECT_EQ(admin.handle(raw_request("GET", "/console", {{"Host", "localhost"}, {"Origin", "http://evil.example"}})).status, 403u);
+  EXPECT_EQ(
+      admin.handle(raw_request("GET", "/console", {{"Host", "localhost"}, {"Origin", "http://evil.example"}})).status,
+      403u);
 }
 
 TEST_F(AdminTest, ConsoleClaimsStatesAndReleases) {
@@ -252,7 +282,8 @@ TEST_F(AdminTest, ConsoleClaimsStatesAndReleases) {
                                    R"(","phone_number":")" + number + R"("})");
   ASSERT_EQ(claimed, 200u) << to_json(claim);
   EXPECT_EQ(call("POST", "/_connect-local/claim",
-                 R"({"account_id":"111111111111","region":"us-east-1","target_arn":")" + arn + R"(","phone_number":")" + number + R"("})")
+                 R"({"account_id":"111111111111","region":"us-east-1","target_arn":")" + arn + R"(","phone_number":")" +
+                     number + R"("})")
                 .first,
             400u);
   auto [ok, state] = call("GET", "/_connect-local/state?account_id=111111111111&region=us-east-1");
@@ -261,13 +292,17 @@ TEST_F(AdminTest, ConsoleClaimsStatesAndReleases) {
   EXPECT_EQ(state.find("numbers")->as_list()[0].string_or("status", ""), "IN_PROGRESS");
   EXPECT_EQ(state.find("instances")->as_list()[0].opt_int("numbers"), 1);
   const std::string id = claim.string_or("PhoneNumberId", "");
-  EXPECT_EQ(call("POST", "/_connect-local/release", R"({"account_id":"111111111111","phone_number_id":")" + id + R"("})").first,
-            409u);  // in progress
+  EXPECT_EQ(
+      call("POST", "/_connect-local/release", R"({"account_id":"111111111111","phone_number_id":")" + id + R"("})")
+          .first,
+      409u);  // in progress
   call("POST", "/_connect-local/clock", R"({"advance_seconds": 3})");
   state = call("GET", "/_connect-local/state?account_id=111111111111&region=us-east-1").second;
   EXPECT_EQ(state.find("numbers")->as_list()[0].string_or("status", ""), "CLAIMED");
-  EXPECT_EQ(call("POST", "/_connect-local/release", R"({"account_id":"111111111111","phone_number_id":")" + id + R"("})").first,
-            200u);
+  EXPECT_EQ(
+      call("POST", "/_connect-local/release", R"({"account_id":"111111111111","phone_number_id":")" + id + R"("})")
+          .first,
+      200u);
   state = call("GET", "/_connect-local/state?account_id=111111111111&region=us-east-1").second;
   EXPECT_TRUE(state.find("numbers")->as_list().empty());
   EXPECT_EQ(state.find("releases")->opt_int("in_window"), 1);

@@ -50,12 +50,16 @@ class BreakableStore : public store::Store {
 auth::Credentials credentials() {
   // `full` may do anything; `limited` may describe one phone number and one instance only.
   return auth::Credentials::parse(std::string(R"({"credentials": [
-    {"access_key_id": "full", "secret_access_key": "s1", "account_id": ")") + kAccount + R"("},
-    {"access_key_id": "limited", "secret_access_key": "s2", "account_id": ")" + kAccount + R"(",
+    {"access_key_id": "full", "secret_access_key": "s1", "account_id": ")") +
+                                  kAccount + R"("},
+    {"access_key_id": "limited", "secret_access_key": "s2", "account_id": ")" +
+                                  kAccount + R"(",
      "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
        "Action": ["connect:DescribePhoneNumber", "connect:DescribeInstance", "connect:ClaimPhoneNumber"],
-       "Resource": ["arn:aws:connect:us-east-1:)" + kAccount + ":phone-number/" + kPhoneId + R"(",
-                    "arn:aws:connect:us-east-1:)" + kAccount + R"(:instance/)" + kInstanceId + R"("]}]}}]})");
+       "Resource": ["arn:aws:connect:us-east-1:)" +
+                                  kAccount + ":phone-number/" + kPhoneId + R"(",
+                    "arn:aws:connect:us-east-1:)" +
+                                  kAccount + R"(:instance/)" + kInstanceId + R"("]}]}}]})");
 }
 
 class GatewayTest : public ::testing::Test {
@@ -78,8 +82,8 @@ class GatewayTest : public ::testing::Test {
     make_gateway();
   }
   void make_gateway() {
-    gateway = std::make_unique<Gateway>(protocol::Model::embedded(), verifier, service, admin, throttle.get(),
-                                        metrics, workers);
+    gateway = std::make_unique<Gateway>(protocol::Model::embedded(), verifier, service, admin, throttle.get(), metrics,
+                                        workers);
   }
 
   struct Answer {
@@ -126,24 +130,27 @@ TEST_F(GatewayTest, APolicySeesABarePhoneNumberIdInItsArnForm) {
   EXPECT_EQ(a.status, 403u);
   EXPECT_EQ(a.code, "AccessDeniedException");
   EXPECT_EQ(a.message.rfind(std::string("User: arn:aws:iam::") + kAccount +
-                                 ":user/limited is not authorized to perform: connect:DescribePhoneNumber on "
-                                 "resource: arn:aws:connect:us-east-1:" + kAccount + ":phone-number/" + kOtherId +
-                                 " because",
-                             0),
+                                ":user/limited is not authorized to perform: connect:DescribePhoneNumber on "
+                                "resource: arn:aws:connect:us-east-1:" +
+                                kAccount + ":phone-number/" + kOtherId + " because",
+                            0),
             0u)
       << a.message;
   // The full ARN form names the same resource.
-  a = send("GET", std::string("/phone-number/arn%3Aaws%3Aconnect%3Aus-east-1%3A") + kAccount +
-                      "%3Aphone-number%2F" + kPhoneId, "", "limited", "s2");
+  a = send("GET",
+           std::string("/phone-number/arn%3Aaws%3Aconnect%3Aus-east-1%3A") + kAccount + "%3Aphone-number%2F" + kPhoneId,
+           "", "limited", "s2");
   EXPECT_EQ(a.code, "ResourceNotFoundException") << a.body;
 }
 
 TEST_F(GatewayTest, APolicySeesABareInstanceIdInItsArnForm) {
-  EXPECT_EQ(send("GET", std::string("/instance/") + kInstanceId, "", "limited", "s2").code, "ResourceNotFoundException");
+  EXPECT_EQ(send("GET", std::string("/instance/") + kInstanceId, "", "limited", "s2").code,
+            "ResourceNotFoundException");
   Answer a = send("GET", std::string("/instance/") + kOtherId, "", "limited", "s2");
   EXPECT_EQ(a.code, "AccessDeniedException");
   EXPECT_NE(a.message.find("on resource: arn:aws:connect:us-east-1:" + std::string(kAccount) + ":instance/" + kOtherId),
-            std::string::npos) << a.message;
+            std::string::npos)
+      << a.message;
 }
 
 TEST_F(GatewayTest, EveryResourceAClaimNamesIsAuthorized) {
@@ -153,7 +160,8 @@ TEST_F(GatewayTest, EveryResourceAClaimNamesIsAuthorized) {
                   "limited", "s2");
   EXPECT_EQ(a.code, "AccessDeniedException");
   EXPECT_NE(a.message.find("on resource: arn:aws:connect:us-east-1:" + std::string(kAccount) + ":phone-number/*"),
-            std::string::npos) << a.message;
+            std::string::npos)
+      << a.message;
 }
 
 TEST_F(GatewayTest, AnOperationWithoutAResourceIsMatchedAgainstStar) {

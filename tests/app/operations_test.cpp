@@ -91,8 +91,8 @@ TEST_F(ServiceOperations, ModelHandlersScriptAndReadmeNameTheSameOperations) {
 }
 
 TEST_F(ServiceOperations, ReadsAndWritesAreToldApartByWhatTheOperationDoes) {
-  const std::regex reads("^(Describe|List|Search).*"), writes(
-      "^(Create|Delete|Claim|Release|Update|Import|Associate|Disassociate|Replicate|Tag|Untag).*");
+  const std::regex reads("^(Describe|List|Search).*"),
+      writes("^(Create|Delete|Claim|Release|Update|Import|Associate|Disassociate|Replicate|Tag|Untag).*");
   for (const auto& op : service.operations()) {
     EXPECT_TRUE(std::regex_match(op, reads) || std::regex_match(op, writes)) << op << ": neither read nor write?";
     EXPECT_EQ(service.writes(op), std::regex_match(op, writes)) << op;
@@ -149,8 +149,10 @@ class StrictOutputs : public ServiceOperations {
 TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
   const std::string region = "us-east-1";
   const Value inst = call("CreateInstance", obj({{"IdentityManagementType", "SAML"},  // replicable
-                                                 {"InstanceAlias", "strict"}, {"InboundCallsEnabled", true},
-                                                 {"OutboundCallsEnabled", true}, {"ClientToken", "t-1"},
+                                                 {"InstanceAlias", "strict"},
+                                                 {"InboundCallsEnabled", true},
+                                                 {"OutboundCallsEnabled", true},
+                                                 {"ClientToken", "t-1"},
                                                  {"Tags", obj({{"team", "a"}})}}));
   const std::string id = inst.string_or("Id", ""), arn = inst.string_or("Arn", "");
   settle();
@@ -159,21 +161,25 @@ TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
   call("UpdateInstanceAttribute", obj({{"InstanceId", id}, {"AttributeType", "CONTACTFLOW_LOGS"}, {"Value", "true"}}));
   call("DescribeInstanceAttribute", obj({{"InstanceId", id}, {"AttributeType", "CONTACTFLOW_LOGS"}}));
   call("ListInstanceAttributes", obj({{"InstanceId", id}, {"MaxResults", 5}}));
-  call("ReplicateInstance", obj({{"InstanceId", id}, {"ReplicaRegion", "us-west-2"}, {"ReplicaAlias", "strict-w"},
-                                 {"ClientToken", "t-2"}}));
+  call("ReplicateInstance",
+       obj({{"InstanceId", id}, {"ReplicaRegion", "us-west-2"}, {"ReplicaAlias", "strict-w"}, {"ClientToken", "t-2"}}));
   settle();
-  const Value group = call("CreateTrafficDistributionGroup",
-                           obj({{"Name", "g"}, {"InstanceId", id}, {"Description", "d"}, {"ClientToken", "t-3"},
-                                {"Tags", obj({{"k", "v"}})}}));
+  const Value group = call("CreateTrafficDistributionGroup", obj({{"Name", "g"},
+                                                                  {"InstanceId", id},
+                                                                  {"Description", "d"},
+                                                                  {"ClientToken", "t-3"},
+                                                                  {"Tags", obj({{"k", "v"}})}}));
   settle();
   call("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group.string_or("Id", "")}}));
   call("ListTrafficDistributionGroups", obj({{"InstanceId", id}, {"MaxResults", 10}}));
 
-  const Value found = call("SearchAvailablePhoneNumbers", obj({{"TargetArn", arn}, {"PhoneNumberCountryCode", "US"},
-                                                               {"PhoneNumberType", "DID"}, {"MaxResults", 2}}));
+  const Value found =
+      call("SearchAvailablePhoneNumbers",
+           obj({{"TargetArn", arn}, {"PhoneNumberCountryCode", "US"}, {"PhoneNumberType", "DID"}, {"MaxResults", 2}}));
   ASSERT_GE(found.find("AvailableNumbersList")->as_list().size(), 2u);
   const std::string number = found.find("AvailableNumbersList")->as_list()[0].string_or("PhoneNumber", "");
-  const Value claimed = call("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"TargetArn", arn},
+  const Value claimed = call("ClaimPhoneNumber", obj({{"PhoneNumber", number},
+                                                      {"TargetArn", arn},
                                                       {"PhoneNumberDescription", "front desk"},
                                                       {"Tags", obj({{"k", "v"}})},
                                                       {"ClientToken", "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"}}));
@@ -183,36 +189,39 @@ TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
   call("DescribePhoneNumber", obj({{"PhoneNumberId", phone_id}}));  // CLAIMED
   call("ListPhoneNumbers", obj({{"InstanceId", id}, {"MaxResults", 1}}));
   call("ListPhoneNumbersV2", obj({{"TargetArn", arn}, {"MaxResults", 1}}));
-  call("UpdatePhoneNumberMetadata", obj({{"PhoneNumberId", phone_id}, {"PhoneNumberDescription", "lobby"},
-                                         {"ClientToken", "t-4"}}));
+  call("UpdatePhoneNumberMetadata",
+       obj({{"PhoneNumberId", phone_id}, {"PhoneNumberDescription", "lobby"}, {"ClientToken", "t-4"}}));
   settle();
-  call("UpdatePhoneNumber", obj({{"PhoneNumberId", phone_id}, {"TargetArn", group.string_or("Arn", "")},
-                                 {"ClientToken", "t-5"}}));
+  call("UpdatePhoneNumber",
+       obj({{"PhoneNumberId", phone_id}, {"TargetArn", group.string_or("Arn", "")}, {"ClientToken", "t-5"}}));
   settle();
   call("UpdatePhoneNumber", obj({{"PhoneNumberId", phone_id}, {"InstanceId", id}}));
   settle();
 
-  const Value flow = call("CreateContactFlow", obj({{"InstanceId", id}, {"Name", "strict flow"},
-                                                    {"Type", "CONTACT_FLOW"}, {"Description", "d"},
+  const Value flow = call("CreateContactFlow", obj({{"InstanceId", id},
+                                                    {"Name", "strict flow"},
+                                                    {"Type", "CONTACT_FLOW"},
+                                                    {"Description", "d"},
                                                     {"Content", R"({"Version":"2019-10-30","StartAction":"x",)"
                                                                 R"("Actions":[{"Identifier":"x",)"
                                                                 R"("Type":"DisconnectParticipant",)"
                                                                 R"("Parameters":{},"Transitions":{}}]})"},
                                                     {"Tags", obj({{"k", "v"}})}}));
   const std::string flow_id = flow.string_or("ContactFlowId", "");
-  call("UpdateContactFlowName", obj({{"InstanceId", id}, {"ContactFlowId", flow_id}, {"Name", "renamed flow"},
-                                     {"Description", "d2"}}));
-  call("UpdateContactFlowContent", obj({{"InstanceId", id}, {"ContactFlowId", flow_id},
+  call("UpdateContactFlowName",
+       obj({{"InstanceId", id}, {"ContactFlowId", flow_id}, {"Name", "renamed flow"}, {"Description", "d2"}}));
+  call("UpdateContactFlowContent", obj({{"InstanceId", id},
+                                        {"ContactFlowId", flow_id},
                                         {"Content", R"({"Version":"2019-10-30","StartAction":"y",)"
                                                     R"("Actions":[{"Identifier":"y",)"
                                                     R"("Type":"DisconnectParticipant",)"
                                                     R"("Parameters":{},"Transitions":{}}]})"}}));
-  call("UpdateContactFlowMetadata", obj({{"InstanceId", id}, {"ContactFlowId", flow_id}, {"Name", "final flow"},
-                                         {"ContactFlowState", "ACTIVE"}}));
+  call("UpdateContactFlowMetadata",
+       obj({{"InstanceId", id}, {"ContactFlowId", flow_id}, {"Name", "final flow"}, {"ContactFlowState", "ACTIVE"}}));
   call("DescribeContactFlow", obj({{"InstanceId", id}, {"ContactFlowId", flow_id}}));
   call("ListContactFlows", obj({{"InstanceId", id}, {"MaxResults", 2}}));
-  call("AssociatePhoneNumberContactFlow", obj({{"PhoneNumberId", phone_id}, {"InstanceId", id},
-                                               {"ContactFlowId", flow_id}}));
+  call("AssociatePhoneNumberContactFlow",
+       obj({{"PhoneNumberId", phone_id}, {"InstanceId", id}, {"ContactFlowId", flow_id}}));
   call("ListFlowAssociations", obj({{"InstanceId", id}, {"ResourceType", "VOICE_PHONE_NUMBER"}}));
   call("DisassociatePhoneNumberContactFlow", obj({{"PhoneNumberId", phone_id}, {"InstanceId", id}}));
 
@@ -222,10 +231,12 @@ TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
   keys.push_back("env");
   call("UntagResource", obj({{"resourceArn", arn}, {"tagKeys", keys}}));
 
-  const std::string source = "arn:aws:sms-voice:us-east-1:111111111111:phone-number/phone-"
-                             "0123456789abcdef0123456789abcdef";
+  const std::string source =
+      "arn:aws:sms-voice:us-east-1:111111111111:phone-number/phone-"
+      "0123456789abcdef0123456789abcdef";
   service.add_external_numbers({{source, "+12065550199", "US", "DID"}});
-  const Value imported = call("ImportPhoneNumber", obj({{"InstanceId", id}, {"SourcePhoneNumberArn", source},
+  const Value imported = call("ImportPhoneNumber", obj({{"InstanceId", id},
+                                                        {"SourcePhoneNumberArn", source},
                                                         {"PhoneNumberDescription", "imported"},
                                                         {"ClientToken", "t-6"}}));
   settle();
@@ -235,7 +246,8 @@ TEST_F(StrictOutputs, EveryOperationsOutputFitsItsModel) {
   call("DeleteTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group.string_or("Arn", "")}}));
   // A replicated instance goes only after its groups and replica: delete a plain one.
   const Value plain = call("CreateInstance", obj({{"IdentityManagementType", "CONNECT_MANAGED"},
-                                                  {"InstanceAlias", "plain"}, {"InboundCallsEnabled", true},
+                                                  {"InstanceAlias", "plain"},
+                                                  {"InboundCallsEnabled", true},
                                                   {"OutboundCallsEnabled", false}}));
   settle();
   call("DeleteInstance", obj({{"InstanceId", plain.string_or("Id", "")}, {"ClientToken", "t-8"}}));

@@ -12,7 +12,7 @@ TEST(Throttle, ABurstIsAdmittedThenTheRate) {
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(t.admit("111111111111", "us-east-1", "ClaimPhoneNumber", t0)) << i;
   EXPECT_FALSE(t.admit("111111111111", "us-east-1", "ClaimPhoneNumber", t0));
   EXPECT_FALSE(t.admit("111111111111", "us-east-1", "ClaimPhoneNumber", t0 + 499));  // 0.998 tokens
-  EXPECT_TRUE(t.admit("111111111111", "us-east-1", "ClaimPhoneNumber", t0 + 500));    // one token per 500 ms
+  EXPECT_TRUE(t.admit("111111111111", "us-east-1", "ClaimPhoneNumber", t0 + 500));   // one token per 500 ms
   EXPECT_FALSE(t.admit("111111111111", "us-east-1", "ClaimPhoneNumber", t0 + 500));
   EXPECT_TRUE(t.admit("111111111111", "us-east-1", "ClaimPhoneNumber", t0 + 1000));
 }

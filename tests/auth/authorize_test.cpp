@@ -35,7 +35,8 @@ struct WithPolicy {
 
 std::string deny_all_but(const std::string& action, const std::string& resource) {
   return R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:*","Resource":"*"},)"
-         R"({"Effect":"Deny","Action":")" + action + R"(","Resource":")" + resource + R"("}]})";
+         R"({"Effect":"Deny","Action":")" +
+         action + R"(","Resource":")" + resource + R"("}]})";
 }
 
 TEST(Authorize, EveryModeledOperationHasAnEntry) {
@@ -68,59 +69,74 @@ TEST(Authorize, EveryResourceTheOperationTouches) {
   EXPECT_EQ(policy_resources("ListInstances", Value::map(), kCaller), (V{"*"}));
   EXPECT_EQ(policy_resources("ListPhoneNumbersV2", Value::map(), kCaller), (V{"*"}));
   // A replica region names its source region's group by full ARN: the policy sees that ARN.
-  const std::string west_group = "arn:aws:connect:us-west-2:111111111111:traffic-distribution-group/" +
-                                 std::string(kP);
-  EXPECT_EQ(policy_resources("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", west_group}}),
-                             kCaller),
-            (V{west_group}));
+  const std::string west_group = "arn:aws:connect:us-west-2:111111111111:traffic-distribution-group/" + std::string(kP);
+  EXPECT_EQ(
+      policy_resources("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", west_group}}), kCaller),
+      (V{west_group}));
 }
 
 TEST(Authorize, DenyOnInstanceHoldsWhateverFormNamesIt) {
   WithPolicy p(deny_all_but("connect:DeleteInstance", "arn:aws:connect:*:111111111111:instance/*"));
   for (const std::string& form : {std::string(kI), kBase + "instance/" + kI}) {
     SCOPED_TRACE(form);
-    const std::string msg =
-        expect_aws_error([&] { authorize(p.id, "DeleteInstance", obj({{"InstanceId", form}})); },
-                         errors::kAccessDenied);
-    EXPECT_EQ(msg, "User: arn:aws:iam::111111111111:user/AKIDP is not authorized to perform: connect:DeleteInstance "
-                   "on resource: " + kBase + "instance/" + kI + " with an explicit deny in an identity-based policy");
+    const std::string msg = expect_aws_error(
+        [&] {
+          authorize(p.id, "DeleteInstance", obj({{"InstanceId", form}}));
+        },
+        errors::kAccessDenied);
+    EXPECT_EQ(msg,
+              "User: arn:aws:iam::111111111111:user/AKIDP is not authorized to perform: connect:DeleteInstance "
+              "on resource: " +
+                  kBase + "instance/" + kI + " with an explicit deny in an identity-based policy");
   }
   // Forms the parser refuses reach the policy as written (and the domain refuses them as not found).
-  EXPECT_NO_THROW(authorize(p.id, "DeleteInstance",
-                            obj({{"InstanceId", "arn:aws-cn:connect:us-east-1:111111111111:instance/" + std::string(kI)}})));
+  EXPECT_NO_THROW(
+      authorize(p.id, "DeleteInstance",
+                obj({{"InstanceId", "arn:aws-cn:connect:us-east-1:111111111111:instance/" + std::string(kI)}})));
   EXPECT_NO_THROW(authorize(p.id, "DescribeInstance", obj({{"InstanceId", kI}})));
 }
 
 TEST(Authorize, DenyOnFlowsAppliesToFlowOperationsAndAssociations) {
   WithPolicy p(deny_all_but("connect:*", "arn:aws:connect:*:*:instance/*/contact-flow/*"));
   expect_aws_error(
-      [&] { authorize(p.id, "DescribeContactFlow", obj({{"InstanceId", kI}, {"ContactFlowId", kF}})); },
+      [&] {
+        authorize(p.id, "DescribeContactFlow", obj({{"InstanceId", kI}, {"ContactFlowId", kF}}));
+      },
       errors::kAccessDenied);
-  expect_aws_error([&] {
-    authorize(p.id, "AssociatePhoneNumberContactFlow",
-              obj({{"PhoneNumberId", kP}, {"InstanceId", kI}, {"ContactFlowId", kF}}));
-  }, errors::kAccessDenied);
+  expect_aws_error(
+      [&] {
+        authorize(p.id, "AssociatePhoneNumberContactFlow",
+                  obj({{"PhoneNumberId", kP}, {"InstanceId", kI}, {"ContactFlowId", kF}}));
+      },
+      errors::kAccessDenied);
   EXPECT_NO_THROW(authorize(p.id, "DescribeInstance", obj({{"InstanceId", kI}})));
-  EXPECT_NO_THROW(authorize(p.id, "DisassociatePhoneNumberContactFlow", obj({{"PhoneNumberId", kP}, {"InstanceId", kI}})));
+  EXPECT_NO_THROW(
+      authorize(p.id, "DisassociatePhoneNumberContactFlow", obj({{"PhoneNumberId", kP}, {"InstanceId", kI}})));
 }
 
 TEST(Authorize, UpdatePhoneNumberChecksTheNumberAndTheTarget) {
   WithPolicy number(deny_all_but("connect:UpdatePhoneNumber", "arn:aws:connect:*:*:phone-number/*"));
   expect_aws_error(
-      [&] { authorize(number.id, "UpdatePhoneNumber", obj({{"PhoneNumberId", kP}, {"InstanceId", kI}})); },
+      [&] {
+        authorize(number.id, "UpdatePhoneNumber", obj({{"PhoneNumberId", kP}, {"InstanceId", kI}}));
+      },
       errors::kAccessDenied);
   WithPolicy target(deny_all_but("connect:UpdatePhoneNumber", "arn:aws:connect:*:*:instance/" + std::string(kI)));
   expect_aws_error(
-      [&] { authorize(target.id, "UpdatePhoneNumber", obj({{"PhoneNumberId", kP}, {"InstanceId", kI}})); },
+      [&] {
+        authorize(target.id, "UpdatePhoneNumber", obj({{"PhoneNumberId", kP}, {"InstanceId", kI}}));
+      },
       errors::kAccessDenied);
 }
 
 TEST(Authorize, ImplicitDenyWording) {
-  WithPolicy p(R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:Describe*","Resource":"*"}]})");
+  WithPolicy p(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"connect:Describe*","Resource":"*"}]})");
   const std::string msg =
       expect_aws_error([&] { authorize(p.id, "ListInstances", Value::map()); }, errors::kAccessDenied);
-  EXPECT_EQ(msg, "User: arn:aws:iam::111111111111:user/AKIDP is not authorized to perform: connect:ListInstances on "
-                 "resource: * because no identity-based policy allows the connect:ListInstances action");
+  EXPECT_EQ(msg,
+            "User: arn:aws:iam::111111111111:user/AKIDP is not authorized to perform: connect:ListInstances on "
+            "resource: * because no identity-based policy allows the connect:ListInstances action");
   Identity open{kAcct, "us-east-1", "AKID", nullptr};
   EXPECT_NO_THROW(authorize(open, "DeleteInstance", obj({{"InstanceId", kI}})));
 }

@@ -6,8 +6,8 @@
 #include <set>
 
 #include "auth/verifier.hpp"
-#include "test_util.hpp"
 #include "common/time_format.hpp"
+#include "test_util.hpp"
 
 namespace cl::auth {
 namespace {

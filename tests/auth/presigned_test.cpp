@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "auth/verifier.hpp"
-#include "test_util.hpp"
 #include "common/time_format.hpp"
+#include "test_util.hpp"
 
 namespace cl::auth {
 namespace {

@@ -6,8 +6,8 @@
 
 #include <thread>
 
-#include "test_util.hpp"
 #include "common/time_format.hpp"
+#include "test_util.hpp"
 
 namespace cl::auth {
 namespace {
@@ -167,7 +167,8 @@ TEST_F(Mutations, RegionInScope) {
     SCOPED_TRACE(c.file);
     http::Request r = c.request;
     const std::string other_region = c.region == "ap-southeast-2" ? "ca-central-1" : "ap-southeast-2";
-    set_header(r, "authorization", replace_once(header(r, "authorization"), "/" + c.region + "/", "/" + other_region + "/"));
+    set_header(r, "authorization",
+               replace_once(header(r, "authorization"), "/" + c.region + "/", "/" + other_region + "/"));
     expect_rejected(r, errors::kInvalidSignature, kMismatch);
   }
 }
@@ -494,7 +495,8 @@ TEST(VerifierOff, NoSignatureCheck) {
   EXPECT_EQ(id.region, "eu-west-2");
   EXPECT_EQ(id.access_key_id, "123456789012");
 
-  set_header(r, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/ap-southeast-1/connect/aws4_request");
+  set_header(r, "Authorization",
+             "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/ap-southeast-1/connect/aws4_request");
   id = verifier.verify(r, 0);
   EXPECT_EQ(id.account_id, "000000000000");
   EXPECT_EQ(id.region, "ap-southeast-1");
@@ -510,7 +512,8 @@ TEST(VerifierOff, NoSignatureCheck) {
 
   http::Request presigned = basic_request();
   presigned.target +=
-      "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=210987654321%2F20261126%2Fca-central-1%2Fconnect%2Faws4_request";
+      "?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=210987654321%2F20261126%2Fca-central-1%2Fconnect%2Faws4_"
+      "request";
   id = verifier.verify(presigned, 0);
   EXPECT_EQ(id.account_id, "210987654321");
   EXPECT_EQ(id.region, "ca-central-1");

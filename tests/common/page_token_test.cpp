@@ -11,7 +11,8 @@ const std::string kBinding = "111111111111/us-east-1/ListPhoneNumbersV2/US";
 
 TEST(PageTokens, OpenGivesBackThePositionForTheSameBinding) {
   PageTokens tokens("key-1");
-  for (const std::string& position : {std::string(), std::string("+12065550100"), std::string("with\0nul", 8), std::string(300, 'x')}) {
+  for (const std::string& position :
+       {std::string(), std::string("+12065550100"), std::string("with\0nul", 8), std::string(300, 'x')}) {
     const std::string token = tokens.make(kBinding, position);
     EXPECT_EQ(tokens.open(kBinding, token), std::optional<std::string>(position));
     // URL-safe: it travels in query strings.

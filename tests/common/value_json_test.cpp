@@ -77,7 +77,10 @@ TEST(ValueJson, InvalidUtf8IsSanitisedOnOutput) {
   EXPECT_TRUE(valid_utf8("plain \xE2\x82\xAC \xF0\x9F\x98\x80"));
   for (std::string_view bad : {"\xFF", "\xC0\xAF", "\xED\xA0\x80", "\xE2\x82", "\xF4\x90\x80\x80"})
     EXPECT_FALSE(valid_utf8(bad)) << bad;
-  EXPECT_EQ(sanitize_utf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(sanitize_utf8("a\xFF"
+                          "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   const std::string text = to_json(Value(std::string("x\xFFy")));
   EXPECT_TRUE(valid_utf8(text));
   EXPECT_EQ(parse(text), Value("x\xEF\xBF\xBDy"));

@@ -13,22 +13,29 @@ class GroupsTest : public ServiceTest {
   std::string instance_id;
   void SetUp() override {
     ServiceTest::SetUp();
-    instance_id = call("CreateInstance", obj({{"IdentityManagementType", "SAML"}, {"InstanceAlias", "global"},
-                                              {"InboundCallsEnabled", true}, {"OutboundCallsEnabled", true}}))
+    instance_id = call("CreateInstance", obj({{"IdentityManagementType", "SAML"},
+                                              {"InstanceAlias", "global"},
+                                              {"InboundCallsEnabled", true},
+                                              {"OutboundCallsEnabled", true}}))
                       .string_or("Id", "");
     clock.advance_ms(2000);
   }
   Value replicate() {
-    return call("ReplicateInstance", obj({{"InstanceId", instance_id}, {"ReplicaRegion", kReplica}, {"ReplicaAlias", "global-west"}}));
+    return call("ReplicateInstance",
+                obj({{"InstanceId", instance_id}, {"ReplicaRegion", kReplica}, {"ReplicaAlias", "global-west"}}));
   }
   std::string create_group(const std::string& name) {
-    std::string arn = call("CreateTrafficDistributionGroup", obj({{"Name", name}, {"InstanceId", instance_id}})).string_or("Arn", "");
+    std::string arn =
+        call("CreateTrafficDistributionGroup", obj({{"Name", name}, {"InstanceId", instance_id}})).string_or("Arn", "");
     clock.advance_ms(2000);
     return arn;
   }
   std::string first_available(const std::string& target_arn, const std::string& region = kHome) {
-    Value out = call("SearchAvailablePhoneNumbers", obj({{"PhoneNumberCountryCode", "US"}, {"PhoneNumberType", "DID"},
-                                                        {"TargetArn", target_arn}, {"MaxResults", int64_t{1}}}),
+    Value out = call("SearchAvailablePhoneNumbers",
+                     obj({{"PhoneNumberCountryCode", "US"},
+                          {"PhoneNumberType", "DID"},
+                          {"TargetArn", target_arn},
+                          {"MaxResults", int64_t{1}}}),
                      kAccount, region);
     return out.find("AvailableNumbersList")->as_list().at(0).string_or("PhoneNumber", "");
   }
@@ -44,7 +51,8 @@ TEST_F(GroupsTest, ReplicationPreconditions) {
   clock.advance_ms(2000);
   EXPECT_EQ(replicate_to(managed, kReplica), "InvalidRequestException");  // not SAML
   EXPECT_NE(last_message.find("SAML"), std::string::npos);
-  EXPECT_EQ(error_of("CreateTrafficDistributionGroup", obj({{"Name", "g"}, {"InstanceId", instance_id}})), "InvalidRequestException");
+  EXPECT_EQ(error_of("CreateTrafficDistributionGroup", obj({{"Name", "g"}, {"InstanceId", instance_id}})),
+            "InvalidRequestException");
   replicate();
   EXPECT_EQ(replicate_to(instance_id, kReplica), "InvalidRequestException");  // already replicated
 }
@@ -57,7 +65,10 @@ TEST_F(GroupsTest, ReplicaKeepsTheIdAndDescribesItsReplication) {
   EXPECT_EQ(replica.find("Instance")->string_or("Arn", ""), arn::instance(kReplica, kAccount, instance_id));
   EXPECT_EQ(replica.find("ReplicationConfiguration")->string_or("SourceRegion", ""), kHome);
   Value source = call("DescribeInstance", obj({{"InstanceId", instance_id}}));
-  EXPECT_EQ(source.find("ReplicationConfiguration")->find("ReplicationStatusSummaryList")->as_list()[0].string_or("Region", ""),
+  EXPECT_EQ(source.find("ReplicationConfiguration")
+                ->find("ReplicationStatusSummaryList")
+                ->as_list()[0]
+                .string_or("Region", ""),
             kReplica);
   auto groups = call("ListTrafficDistributionGroups", obj({{"InstanceId", instance_id}}));
   ASSERT_EQ(groups.find("TrafficDistributionGroupSummaryList")->as_list().size(), 1u);
@@ -66,16 +77,19 @@ TEST_F(GroupsTest, ReplicaKeepsTheIdAndDescribesItsReplication) {
 
 TEST_F(GroupsTest, GroupsAreCreatedInTheSourceRegionAndSeenByArnFromTheReplica) {
   replicate();
-  EXPECT_EQ(error_of("CreateTrafficDistributionGroup", obj({{"Name", "g"}, {"InstanceId", instance_id}}), kAccount, kReplica),
-            "InvalidRequestException");
+  EXPECT_EQ(
+      error_of("CreateTrafficDistributionGroup", obj({{"Name", "g"}, {"InstanceId", instance_id}}), kAccount, kReplica),
+      "InvalidRequestException");
   Value created = call("CreateTrafficDistributionGroup", obj({{"Name", "g"}, {"InstanceId", instance_id}}));
   const std::string id = created.string_or("Id", ""), arn = created.string_or("Arn", "");
   EXPECT_EQ(call("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", id}}))
-                .find("TrafficDistributionGroup")->string_or("Status", ""),
+                .find("TrafficDistributionGroup")
+                ->string_or("Status", ""),
             "CREATION_IN_PROGRESS");
   clock.advance_ms(2000);
   EXPECT_EQ(call("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", arn}}), kAccount, kReplica)
-                .find("TrafficDistributionGroup")->string_or("Status", ""),
+                .find("TrafficDistributionGroup")
+                ->string_or("Status", ""),
             "ACTIVE");
   EXPECT_EQ(error_of("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", id}}), kAccount, kReplica),
             "ResourceNotFoundException");
@@ -97,39 +111,54 @@ TEST_F(GroupsTest, NumbersOnAGroupFollowTheRegionRules) {
   clock.advance_ms(2000);
   // From the replica region: by full ARN only.
   EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", phone_arn}}), kAccount, kReplica)
-                .find("ClaimedPhoneNumberSummary")->string_or("TargetArn", ""),
+                .find("ClaimedPhoneNumberSummary")
+                ->string_or("TargetArn", ""),
             group);
-  EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", id}}), kAccount, kReplica), "ResourceNotFoundException");
-  EXPECT_EQ(error_of("ReleasePhoneNumber", obj({{"PhoneNumberId", phone_arn}}), kAccount, kReplica), "InvalidParameterException");
+  EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", id}}), kAccount, kReplica),
+            "ResourceNotFoundException");
+  EXPECT_EQ(error_of("ReleasePhoneNumber", obj({{"PhoneNumberId", phone_arn}}), kAccount, kReplica),
+            "InvalidParameterException");
   EXPECT_EQ(call("ListPhoneNumbersV2", obj({{"TargetArn", group}}), kAccount, kReplica)
-                .find("ListPhoneNumbersSummaryList")->as_list().size(),
+                .find("ListPhoneNumbersSummaryList")
+                ->as_list()
+                .size(),
             1u);
   // Deleting the group is refused while it holds numbers.
-  EXPECT_EQ(error_of("DeleteTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group}})), "ResourceInUseException");
+  EXPECT_EQ(error_of("DeleteTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group}})),
+            "ResourceInUseException");
   // Move it to the instance and back.
   call("UpdatePhoneNumber", obj({{"PhoneNumberId", phone_arn}, {"InstanceId", instance_id}}));
   clock.advance_ms(2000);
-  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", id}})).find("ClaimedPhoneNumberSummary")->string_or("TargetArn", ""),
+  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", id}}))
+                .find("ClaimedPhoneNumberSummary")
+                ->string_or("TargetArn", ""),
             arn::instance(kHome, kAccount, instance_id));
-  EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", phone_arn}}), kAccount, kReplica), "ResourceNotFoundException");
+  EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", phone_arn}}), kAccount, kReplica),
+            "ResourceNotFoundException");
   call("UpdatePhoneNumber", obj({{"PhoneNumberId", id}, {"TargetArn", group}}));
   clock.advance_ms(2000);
   call("ReleasePhoneNumber", obj({{"PhoneNumberId", phone_arn}}));
   call("DeleteTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group}}));
   EXPECT_EQ(call("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group}}))
-                .find("TrafficDistributionGroup")->string_or("Status", ""),
+                .find("TrafficDistributionGroup")
+                ->string_or("Status", ""),
             "PENDING_DELETION");
   clock.advance_ms(2000);
-  EXPECT_EQ(error_of("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group}})), "ResourceNotFoundException");
+  EXPECT_EQ(error_of("DescribeTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", group}})),
+            "ResourceNotFoundException");
 }
 
 TEST_F(GroupsTest, TheDefaultGroupCannotBeDeletedAndInactiveGroupsTakeNoClaims) {
   replicate();
   auto groups = call("ListTrafficDistributionGroups", Value::map());
   const std::string default_id = groups.find("TrafficDistributionGroupSummaryList")->as_list()[0].string_or("Id", "");
-  EXPECT_EQ(error_of("DeleteTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", default_id}})), "InvalidRequestException");
-  const std::string fresh = call("CreateTrafficDistributionGroup", obj({{"Name", "fresh"}, {"InstanceId", instance_id}})).string_or("Arn", "");
-  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", "+12015550000"}, {"TargetArn", fresh}})), "ResourceNotFoundException");
+  EXPECT_EQ(error_of("DeleteTrafficDistributionGroup", obj({{"TrafficDistributionGroupId", default_id}})),
+            "InvalidRequestException");
+  const std::string fresh =
+      call("CreateTrafficDistributionGroup", obj({{"Name", "fresh"}, {"InstanceId", instance_id}}))
+          .string_or("Arn", "");
+  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", "+12015550000"}, {"TargetArn", fresh}})),
+            "ResourceNotFoundException");
 }
 
 TEST_F(GroupsTest, QuotaAppliesToGroupClaims) {
@@ -137,10 +166,14 @@ TEST_F(GroupsTest, QuotaAppliesToGroupClaims) {
   const std::string group = create_group("quota");
   service.set_quotas({kAccount, kHome}, obj({{"phone_numbers_per_instance", int64_t{1}}}));
   call("ClaimPhoneNumber", obj({{"PhoneNumber", first_available(group)}, {"TargetArn", group}}));
-  const std::string second = call("ClaimPhoneNumber", obj({{"PhoneNumber", first_available(group)}, {"TargetArn", group}}))
-                                 .string_or("PhoneNumberId", "");
+  const std::string second =
+      call("ClaimPhoneNumber", obj({{"PhoneNumber", first_available(group)}, {"TargetArn", group}}))
+          .string_or("PhoneNumberId", "");
   clock.advance_ms(2000);
-  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", second}})).find("ClaimedPhoneNumberSummary")->find("PhoneNumberStatus")->string_or("Status", ""),
+  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", second}}))
+                .find("ClaimedPhoneNumberSummary")
+                ->find("PhoneNumberStatus")
+                ->string_or("Status", ""),
             "FAILED");
 }
 

@@ -18,15 +18,20 @@ TEST_F(InstancesTest, CreatedInstanceIsInProgressThenActive) {
   EXPECT_EQ(status(), "ACTIVE");
   Value inst = *call("DescribeInstance", obj({{"InstanceId", created.string_or("Arn", "")}})).find("Instance");
   EXPECT_EQ(inst.string_or("InstanceAccessUrl", ""), "https://shop.my.connect.aws/");
-  EXPECT_EQ(inst.string_or("ServiceRole", "").rfind(
-                "arn:aws:iam::111111111111:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_", 0),
-            0u);
+  EXPECT_EQ(
+      inst.string_or("ServiceRole", "")
+          .rfind(
+              "arn:aws:iam::111111111111:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_",
+              0),
+      0u);
 }
 
 TEST_F(InstancesTest, AliasIsUniqueInTheRegionOnly) {
   create_instance("shop");
-  EXPECT_EQ(error_of("CreateInstance", obj({{"IdentityManagementType", "SAML"}, {"InstanceAlias", "SHOP"},
-                                            {"InboundCallsEnabled", true}, {"OutboundCallsEnabled", true}})),
+  EXPECT_EQ(error_of("CreateInstance", obj({{"IdentityManagementType", "SAML"},
+                                            {"InstanceAlias", "SHOP"},
+                                            {"InboundCallsEnabled", true},
+                                            {"OutboundCallsEnabled", true}})),
             "ResourceConflictException");
   EXPECT_NO_THROW(create_instance("shop", "111111111111", "us-west-2"));
 }
@@ -34,8 +39,10 @@ TEST_F(InstancesTest, AliasIsUniqueInTheRegionOnly) {
 TEST_F(InstancesTest, InstanceQuotaIsPerAccountAndRegion) {
   create_instance("a1");
   create_instance("a2");
-  EXPECT_EQ(error_of("CreateInstance", obj({{"IdentityManagementType", "CONNECT_MANAGED"}, {"InstanceAlias", "a3"},
-                                            {"InboundCallsEnabled", true}, {"OutboundCallsEnabled", true}})),
+  EXPECT_EQ(error_of("CreateInstance", obj({{"IdentityManagementType", "CONNECT_MANAGED"},
+                                            {"InstanceAlias", "a3"},
+                                            {"InboundCallsEnabled", true},
+                                            {"OutboundCallsEnabled", true}})),
             "ServiceQuotaExceededException");
   EXPECT_NO_THROW(create_instance("b1", "222222222222"));
   service.set_quotas({"111111111111", "us-east-1"}, obj({{"instances", int64_t{3}}}));
@@ -43,8 +50,11 @@ TEST_F(InstancesTest, InstanceQuotaIsPerAccountAndRegion) {
 }
 
 TEST_F(InstancesTest, ClientTokenReplaysAndRejectsDifferentParameters) {
-  Value in = obj({{"IdentityManagementType", "CONNECT_MANAGED"}, {"InstanceAlias", "tok"},
-                  {"InboundCallsEnabled", true}, {"OutboundCallsEnabled", true}, {"ClientToken", "t-1"}});
+  Value in = obj({{"IdentityManagementType", "CONNECT_MANAGED"},
+                  {"InstanceAlias", "tok"},
+                  {"InboundCallsEnabled", true},
+                  {"OutboundCallsEnabled", true},
+                  {"ClientToken", "t-1"}});
   Value first = call("CreateInstance", in);
   Value again = call("CreateInstance", in);
   EXPECT_EQ(first, again);
@@ -52,9 +62,12 @@ TEST_F(InstancesTest, ClientTokenReplaysAndRejectsDifferentParameters) {
   changed.set("OutboundCallsEnabled", false);
   EXPECT_EQ(error_of("CreateInstance", changed), "IdempotencyException");
   // The same token in another account is another request.
-  EXPECT_NE(call("CreateInstance", obj({{"IdentityManagementType", "CONNECT_MANAGED"}, {"InstanceAlias", "tok2"},
-                                        {"InboundCallsEnabled", true}, {"OutboundCallsEnabled", true},
-                                        {"ClientToken", "t-1"}}),
+  EXPECT_NE(call("CreateInstance",
+                 obj({{"IdentityManagementType", "CONNECT_MANAGED"},
+                      {"InstanceAlias", "tok2"},
+                      {"InboundCallsEnabled", true},
+                      {"OutboundCallsEnabled", true},
+                      {"ClientToken", "t-1"}}),
                  "333333333333")
                 .string_or("Id", ""),
             first.string_or("Id", ""));
@@ -92,7 +105,8 @@ TEST_F(InstancesTest, OtherAccountsAndRegionsSeeNothing) {
   const std::string id = created.string_or("Id", ""), arn = created.string_or("Arn", "");
   EXPECT_EQ(error_of("DescribeInstance", obj({{"InstanceId", id}}), "222222222222"), "ResourceNotFoundException");
   EXPECT_EQ(error_of("DescribeInstance", obj({{"InstanceId", arn}}), "222222222222"), "ResourceNotFoundException");
-  EXPECT_EQ(error_of("DescribeInstance", obj({{"InstanceId", id}}), "111111111111", "eu-west-2"), "ResourceNotFoundException");
+  EXPECT_EQ(error_of("DescribeInstance", obj({{"InstanceId", id}}), "111111111111", "eu-west-2"),
+            "ResourceNotFoundException");
   EXPECT_EQ(call("ListInstances", Value::map(), "222222222222").find("InstanceSummaryList")->as_list().size(), 0u);
 }
 
@@ -123,11 +137,13 @@ TEST_F(InstancesTest, TagsMergeAreListedAndLimitedTo50) {
 
 TEST_F(InstancesTest, TagOperationsRejectForeignAndLegacyArns) {
   const std::string id = create_instance("t").string_or("Id", "");
-  EXPECT_EQ(error_of("ListTagsForResource", obj({{"resourceArn", "arn:aws:connect:us-east-1:222222222222:instance/" + id}})),
-            "ResourceNotFoundException");
-  EXPECT_EQ(error_of("ListTagsForResource",
-                     obj({{"resourceArn", "arn:aws:connect:us-east-1:111111111111:instance/" + id + "/phone-number/x"}})),
-            "ResourceNotFoundException");
+  EXPECT_EQ(
+      error_of("ListTagsForResource", obj({{"resourceArn", "arn:aws:connect:us-east-1:222222222222:instance/" + id}})),
+      "ResourceNotFoundException");
+  EXPECT_EQ(
+      error_of("ListTagsForResource",
+               obj({{"resourceArn", "arn:aws:connect:us-east-1:111111111111:instance/" + id + "/phone-number/x"}})),
+      "ResourceNotFoundException");
   EXPECT_EQ(error_of("ListTagsForResource", obj({{"resourceArn", "not-an-arn"}})), "ResourceNotFoundException");
 }
 
@@ -136,17 +152,14 @@ TEST_F(InstancesTest, OnlyTheStrictArnOfTheCallersInstanceIsAccepted) {
   const std::string rest = ":instance/" + id;
   // Every near miss of arn:aws:connect:us-east-1:111111111111:instance/<id> is not found, and
   // DeleteInstance through any of them deletes nothing.
-  for (const std::string& bad : {"arn:aws-cn:connect:us-east-1:111111111111" + rest,
-                                 "arn:aws-us-gov:connect:us-east-1:111111111111" + rest,
-                                 "arn::connect:us-east-1:111111111111" + rest,
-                                 "arn:aws:sms-voice:us-east-1:111111111111" + rest,
-                                 "arn:aws:connect:us-west-2:111111111111" + rest,
-                                 "arn:aws:connect:zz-evil-9:111111111111" + rest,
-                                 "arn:aws:connect:us-east-1:222222222222" + rest,
-                                 "arn:aws:connect:us-east-1:111111111111" + rest + "/contact-flow/" + id,
-                                 "arn:aws:connect:us-east-1:111111111111:instance/" + id + "/",
-                                 "arn:aws:connect:us-east-1:111111111111:phone-number/" + id,
-                                 id + "/", " " + id}) {
+  for (const std::string& bad :
+       {"arn:aws-cn:connect:us-east-1:111111111111" + rest, "arn:aws-us-gov:connect:us-east-1:111111111111" + rest,
+        "arn::connect:us-east-1:111111111111" + rest, "arn:aws:sms-voice:us-east-1:111111111111" + rest,
+        "arn:aws:connect:us-west-2:111111111111" + rest, "arn:aws:connect:zz-evil-9:111111111111" + rest,
+        "arn:aws:connect:us-east-1:222222222222" + rest,
+        "arn:aws:connect:us-east-1:111111111111" + rest + "/contact-flow/" + id,
+        "arn:aws:connect:us-east-1:111111111111:instance/" + id + "/",
+        "arn:aws:connect:us-east-1:111111111111:phone-number/" + id, id + "/", " " + id}) {
     SCOPED_TRACE(bad);
     EXPECT_EQ(error_of("DescribeInstance", obj({{"InstanceId", bad}})), "ResourceNotFoundException");
     EXPECT_EQ(error_of("DeleteInstance", obj({{"InstanceId", bad}})), "ResourceNotFoundException");

@@ -17,7 +17,9 @@ class PhoneNumbersTest : public ServiceTest {
     clock.advance_ms(2000);
   }
   std::vector<std::string> search(const std::string& type = "DID", const std::string& prefix = "", int max = 10) {
-    Value in = obj({{"PhoneNumberCountryCode", "US"}, {"PhoneNumberType", type}, {"InstanceId", instance_id},
+    Value in = obj({{"PhoneNumberCountryCode", "US"},
+                    {"PhoneNumberType", type},
+                    {"InstanceId", instance_id},
                     {"MaxResults", int64_t{max}}});
     if (!prefix.empty()) in.set("PhoneNumberPrefix", prefix);
     const Value result = call("SearchAvailablePhoneNumbers", in);
@@ -26,7 +28,8 @@ class PhoneNumbersTest : public ServiceTest {
     return out;
   }
   Value claim(const std::string& number, const std::string& target_id = "") {
-    return call("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", target_id.empty() ? instance_id : target_id}}));
+    return call("ClaimPhoneNumber",
+                obj({{"PhoneNumber", number}, {"InstanceId", target_id.empty() ? instance_id : target_id}}));
   }
   std::string status(const std::string& id) {
     return call("DescribePhoneNumber", obj({{"PhoneNumberId", id}}))
@@ -48,7 +51,9 @@ TEST_F(PhoneNumbersTest, SearchIsAscendingStableAndPrefixFiltered) {
 }
 
 TEST_F(PhoneNumbersTest, SearchPagesNeverRepeat) {
-  Value in = obj({{"PhoneNumberCountryCode", "US"}, {"PhoneNumberType", "DID"}, {"InstanceId", instance_id},
+  Value in = obj({{"PhoneNumberCountryCode", "US"},
+                  {"PhoneNumberType", "DID"},
+                  {"InstanceId", instance_id},
                   {"MaxResults", int64_t{3}}});
   Value p1 = call("SearchAvailablePhoneNumbers", in);
   in.set("NextToken", p1.string_or("NextToken", ""));
@@ -81,7 +86,8 @@ TEST_F(PhoneNumbersTest, ClaimIsInProgressThenClaimedAndLeavesTheSearch) {
 TEST_F(PhoneNumbersTest, ANumberHasOneHolderAcrossAccounts) {
   const std::string number = search()[0];
   claim(number);
-  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", instance_id}})), "InvalidParameterException");
+  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", instance_id}})),
+            "InvalidParameterException");
   EXPECT_EQ(last_message, "Phone number not available: " + number);
   const std::string other = create_instance("other", "222222222222").string_or("Id", "");
   EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", other}}), "222222222222"),
@@ -94,13 +100,15 @@ TEST_F(PhoneNumbersTest, TargetRules) {
   const std::string number = search()[0];
   EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}})), "InvalidParameterException");
   EXPECT_EQ(last_message, "Either InstanceId or TargetArn must be provided");
-  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"}})),
-            "ResourceNotFoundException");
   EXPECT_EQ(error_of("ClaimPhoneNumber",
-                     obj({{"PhoneNumber", number}, {"TargetArn", arn::instance("us-west-2", "111111111111", instance_id)}})),
+                     obj({{"PhoneNumber", number}, {"InstanceId", "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"}})),
+            "ResourceNotFoundException");
+  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number},
+                                              {"TargetArn", arn::instance("us-west-2", "111111111111", instance_id)}})),
             "InvalidParameterException");
   EXPECT_NE(last_message.find("not in the same Region"), std::string::npos);
-  EXPECT_EQ(error_of("SearchAvailablePhoneNumbers", obj({{"PhoneNumberCountryCode", "US"}, {"PhoneNumberType", "DID"},
+  EXPECT_EQ(error_of("SearchAvailablePhoneNumbers", obj({{"PhoneNumberCountryCode", "US"},
+                                                         {"PhoneNumberType", "DID"},
                                                          {"InstanceId", "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"}})),
             "InvalidParameterException");
 }
@@ -110,9 +118,12 @@ TEST_F(PhoneNumbersTest, OverQuotaClaimSettlesToFailedAndVanishesAfterADay) {
   for (int i = 0; i < 5; ++i) claim(numbers[static_cast<size_t>(i)]);
   const std::string id = claim(numbers[5]).string_or("PhoneNumberId", "");
   clock.advance_ms(2000);
-  Value status_value = *call("DescribePhoneNumber", obj({{"PhoneNumberId", id}})).find("ClaimedPhoneNumberSummary")->find("PhoneNumberStatus");
+  Value status_value = *call("DescribePhoneNumber", obj({{"PhoneNumberId", id}}))
+                            .find("ClaimedPhoneNumberSummary")
+                            ->find("PhoneNumberStatus");
   EXPECT_EQ(status_value.string_or("Status", ""), "FAILED");
-  EXPECT_EQ(status_value.string_or("Message", ""), "The allowed limit for claimed phone numbers has been exceeded for your instance");
+  EXPECT_EQ(status_value.string_or("Message", ""),
+            "The allowed limit for claimed phone numbers has been exceeded for your instance");
   clock.advance_ms(kDay);
   EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", id}})), "ResourceNotFoundException");
   EXPECT_EQ(search("DID", numbers[5], 1), std::vector<std::string>{numbers[5]});  // back in the inventory
@@ -134,7 +145,8 @@ TEST_F(PhoneNumbersTest, ReleaseRulesAndCooldown) {
   EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", id}})), "ResourceNotFoundException");
   EXPECT_EQ(error_of("ReleasePhoneNumber", obj({{"PhoneNumberId", id}})), "ResourceNotFoundException");
   EXPECT_NE(search()[0], number);
-  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", instance_id}})), "InvalidParameterException");
+  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", instance_id}})),
+            "InvalidParameterException");
   clock.advance_ms(180 * kDay);
   EXPECT_EQ(search()[0], number);
   EXPECT_NO_THROW(claim(number));
@@ -156,7 +168,8 @@ TEST_F(PhoneNumbersTest, ClaimReleaseRuleBlocksAfterTwiceTheQuotaUntilTheWindowP
 
 TEST_F(PhoneNumbersTest, ClientTokenOnClaim) {
   const std::string number = search()[0];
-  Value in = obj({{"PhoneNumber", number}, {"InstanceId", instance_id}, {"ClientToken", "0b7c7f7e-1234-4abc-9def-0123456789ab"}});
+  Value in = obj(
+      {{"PhoneNumber", number}, {"InstanceId", instance_id}, {"ClientToken", "0b7c7f7e-1234-4abc-9def-0123456789ab"}});
   Value first = call("ClaimPhoneNumber", in);
   EXPECT_EQ(call("ClaimPhoneNumber", in), first);  // a retry claims nothing twice
   in.set("PhoneNumberDescription", "changed");
@@ -171,57 +184,80 @@ TEST_F(PhoneNumbersTest, ListsAndUpdates) {
   const std::string b = claim(numbers[1]).string_or("PhoneNumberId", "");
   auto v2 = call("ListPhoneNumbersV2", obj({{"InstanceId", instance_id}}));
   ASSERT_EQ(v2.find("ListPhoneNumbersSummaryList")->as_list().size(), 2u);  // IN_PROGRESS numbers are listed
-  EXPECT_EQ(call("ListPhoneNumbers", obj({{"InstanceId", instance_id}})).find("PhoneNumberSummaryList")->as_list().size(), 0u);
+  EXPECT_EQ(
+      call("ListPhoneNumbers", obj({{"InstanceId", instance_id}})).find("PhoneNumberSummaryList")->as_list().size(),
+      0u);
   clock.advance_ms(2000);
   auto v1 = call("ListPhoneNumbers", obj({{"InstanceId", instance_id}}));
   ASSERT_EQ(v1.find("PhoneNumberSummaryList")->as_list().size(), 2u);
-  EXPECT_EQ(v1.find("PhoneNumberSummaryList")->as_list()[0].string_or("Arn", ""),
-            instance_arn + "/phone-number/" + a);
+  EXPECT_EQ(v1.find("PhoneNumberSummaryList")->as_list()[0].string_or("Arn", ""), instance_arn + "/phone-number/" + a);
   const std::string other = create_instance("second").string_or("Id", "");
   clock.advance_ms(2000);
   call("UpdatePhoneNumber", obj({{"PhoneNumberId", b}, {"InstanceId", other}}));
   EXPECT_EQ(status(b), "IN_PROGRESS");
-  EXPECT_EQ(error_of("UpdatePhoneNumber", obj({{"PhoneNumberId", b}, {"InstanceId", instance_id}})), "ResourceInUseException");
+  EXPECT_EQ(error_of("UpdatePhoneNumber", obj({{"PhoneNumberId", b}, {"InstanceId", instance_id}})),
+            "ResourceInUseException");
   clock.advance_ms(2000);
   EXPECT_EQ(status(b), "CLAIMED");
-  EXPECT_EQ(call("ListPhoneNumbersV2", obj({{"InstanceId", other}})).find("ListPhoneNumbersSummaryList")->as_list().size(), 1u);
+  EXPECT_EQ(
+      call("ListPhoneNumbersV2", obj({{"InstanceId", other}})).find("ListPhoneNumbersSummaryList")->as_list().size(),
+      1u);
   EXPECT_EQ(call("ListPhoneNumbersV2", Value::map()).find("ListPhoneNumbersSummaryList")->as_list().size(), 2u);
   call("UpdatePhoneNumberMetadata", obj({{"PhoneNumberId", a}, {"PhoneNumberDescription", "front desk"}}));
   clock.advance_ms(2000);
-  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", a}})).find("ClaimedPhoneNumberSummary")->string_or("PhoneNumberDescription", ""),
+  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", a}}))
+                .find("ClaimedPhoneNumberSummary")
+                ->string_or("PhoneNumberDescription", ""),
             "front desk");
 }
 
 TEST_F(PhoneNumbersTest, FlowsAndAssociations) {
-  auto flows = call("ListContactFlows", obj({{"InstanceId", instance_id}, {"ContactFlowTypes", Value(Value::List{Value("CONTACT_FLOW")})}}));
+  auto flows =
+      call("ListContactFlows",
+           obj({{"InstanceId", instance_id}, {"ContactFlowTypes", Value(Value::List{Value("CONTACT_FLOW")})}}));
   const auto& list = flows.find("ContactFlowSummaryList")->as_list();
-  auto inbound = std::find_if(list.begin(), list.end(), [](const Value& f) { return f.string_or("Name", "") == "Default inbound"; });
+  auto inbound = std::find_if(list.begin(), list.end(),
+                              [](const Value& f) { return f.string_or("Name", "") == "Default inbound"; });
   ASSERT_NE(inbound, list.end());
   const std::string id = claim(search()[0]).string_or("PhoneNumberId", "");
   clock.advance_ms(2000);
-  call("AssociatePhoneNumberContactFlow", obj({{"PhoneNumberId", id}, {"InstanceId", instance_id}, {"ContactFlowId", inbound->string_or("Id", "")}}));
+  call("AssociatePhoneNumberContactFlow",
+       obj({{"PhoneNumberId", id}, {"InstanceId", instance_id}, {"ContactFlowId", inbound->string_or("Id", "")}}));
   auto assoc = call("ListFlowAssociations", obj({{"InstanceId", instance_id}, {"ResourceType", "VOICE_PHONE_NUMBER"}}));
   ASSERT_EQ(assoc.find("FlowAssociationSummaryList")->as_list().size(), 1u);
-  EXPECT_EQ(assoc.find("FlowAssociationSummaryList")->as_list()[0].string_or("FlowId", ""), inbound->string_or("Arn", ""));
+  EXPECT_EQ(assoc.find("FlowAssociationSummaryList")->as_list()[0].string_or("FlowId", ""),
+            inbound->string_or("Arn", ""));
   call("ReleasePhoneNumber", obj({{"PhoneNumberId", id}}));
-  EXPECT_EQ(call("ListFlowAssociations", obj({{"InstanceId", instance_id}})).find("FlowAssociationSummaryList")->as_list().size(), 0u);
-  EXPECT_EQ(error_of("CreateContactFlow", obj({{"InstanceId", instance_id}, {"Name", "x"}, {"Type", "CONTACT_FLOW"}, {"Content", "{bad"}})),
+  EXPECT_EQ(call("ListFlowAssociations", obj({{"InstanceId", instance_id}}))
+                .find("FlowAssociationSummaryList")
+                ->as_list()
+                .size(),
+            0u);
+  EXPECT_EQ(error_of("CreateContactFlow",
+                     obj({{"InstanceId", instance_id}, {"Name", "x"}, {"Type", "CONTACT_FLOW"}, {"Content", "{bad"}})),
             "InvalidContactFlowException");
-  Value created = call("CreateContactFlow", obj({{"InstanceId", instance_id}, {"Name", "x"}, {"Type", "CONTACT_FLOW"}, {"Content", "{}"}}));
-  EXPECT_EQ(call("DescribeContactFlow", obj({{"InstanceId", instance_id}, {"ContactFlowId", created.string_or("ContactFlowId", "")}}))
-                .find("ContactFlow")->string_or("Content", ""),
+  Value created = call("CreateContactFlow",
+                       obj({{"InstanceId", instance_id}, {"Name", "x"}, {"Type", "CONTACT_FLOW"}, {"Content", "{}"}}));
+  EXPECT_EQ(call("DescribeContactFlow",
+                 obj({{"InstanceId", instance_id}, {"ContactFlowId", created.string_or("ContactFlowId", "")}}))
+                .find("ContactFlow")
+                ->string_or("Content", ""),
             "{}");
-  EXPECT_EQ(error_of("CreateContactFlow", obj({{"InstanceId", instance_id}, {"Name", "x"}, {"Type", "CONTACT_FLOW"}, {"Content", "{}"}})),
+  EXPECT_EQ(error_of("CreateContactFlow",
+                     obj({{"InstanceId", instance_id}, {"Name", "x"}, {"Type", "CONTACT_FLOW"}, {"Content", "{}"}})),
             "DuplicateResourceException");
 }
 
 TEST_F(PhoneNumbersTest, TagsThroughThePhoneNumberArnOnly) {
-  Value claimed = call("ClaimPhoneNumber", obj({{"PhoneNumber", search()[0]}, {"InstanceId", instance_id}, {"Tags", obj({{"team", "a"}})}}));
+  Value claimed =
+      call("ClaimPhoneNumber",
+           obj({{"PhoneNumber", search()[0]}, {"InstanceId", instance_id}, {"Tags", obj({{"team", "a"}})}}));
   const std::string arn = claimed.string_or("PhoneNumberArn", ""), id = claimed.string_or("PhoneNumberId", "");
   call("TagResource", obj({{"resourceArn", arn}, {"tags", obj({{"env", "dev"}})}}));
   EXPECT_EQ(*call("DescribePhoneNumber", obj({{"PhoneNumberId", id}})).find("ClaimedPhoneNumberSummary")->find("Tags"),
             obj({{"env", "dev"}, {"team", "a"}}));
-  EXPECT_EQ(error_of("ListTagsForResource", obj({{"resourceArn", instance_arn + "/phone-number/" + id}})), "ResourceNotFoundException");
+  EXPECT_EQ(error_of("ListTagsForResource", obj({{"resourceArn", instance_arn + "/phone-number/" + id}})),
+            "ResourceNotFoundException");
 }
 
 TEST_F(PhoneNumbersTest, DeletingTheInstanceReleasesItsNumbers) {
@@ -231,7 +267,8 @@ TEST_F(PhoneNumbersTest, DeletingTheInstanceReleasesItsNumbers) {
   call("DeleteInstance", obj({{"InstanceId", instance_id}}));
   EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", id}})), "ResourceNotFoundException");
   const std::string again = create_instance("again").string_or("Id", "");
-  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", again}})), "InvalidParameterException");
+  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", again}})),
+            "InvalidParameterException");
 }
 
 TEST_F(PhoneNumbersTest, FaultRulesFailClaims) {
@@ -241,7 +278,10 @@ TEST_F(PhoneNumbersTest, FaultRulesFailClaims) {
   service.add_fault_rule(rule);
   const std::string id = claim(search()[0]).string_or("PhoneNumberId", "");
   clock.advance_ms(2000);
-  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", id}})).find("ClaimedPhoneNumberSummary")->find("PhoneNumberStatus")->string_or("Message", ""),
+  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", id}}))
+                .find("ClaimedPhoneNumberSummary")
+                ->find("PhoneNumberStatus")
+                ->string_or("Message", ""),
             "Carrier rejected the number");
 }
 
@@ -272,15 +312,19 @@ TEST_F(PhoneNumbersTest, TheAccountOfAFailedClaimMayClaimTheNumberAgainWithinThe
   // Nobody else can take it while the FAILED claim holds it ...
   const std::string other_instance = create_instance("other", "222222222222").string_or("Id", "");
   clock.advance_ms(2000);
-  EXPECT_EQ(error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", other_instance}}), "222222222222"),
-            "InvalidParameterException");
+  EXPECT_EQ(
+      error_of("ClaimPhoneNumber", obj({{"PhoneNumber", number}, {"InstanceId", other_instance}}), "222222222222"),
+      "InvalidParameterException");
   EXPECT_EQ(last_message, "Phone number not available: " + number);
   // ... but its own account retries, and the retry replaces the FAILED record.
   const std::string retried = claim(number).string_or("PhoneNumberId", "");
   EXPECT_NE(retried, failed);
   EXPECT_EQ(error_of("DescribePhoneNumber", obj({{"PhoneNumberId", failed}})), "ResourceNotFoundException");
   clock.advance_ms(2000);
-  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", retried}})).find("ClaimedPhoneNumberSummary")->find("PhoneNumberStatus")->string_or("Status", ""),
+  EXPECT_EQ(call("DescribePhoneNumber", obj({{"PhoneNumberId", retried}}))
+                .find("ClaimedPhoneNumberSummary")
+                ->find("PhoneNumberStatus")
+                ->string_or("Status", ""),
             "CLAIMED");
 }
 

@@ -60,8 +60,10 @@ class ServiceTest : public ::testing::Test {
   Value create_instance(const std::string& alias, const std::string& account = "111111111111",
                         const std::string& region = "us-east-1") {
     return call("CreateInstance",
-                obj({{"IdentityManagementType", "CONNECT_MANAGED"}, {"InstanceAlias", alias},
-                     {"InboundCallsEnabled", true}, {"OutboundCallsEnabled", false}}),
+                obj({{"IdentityManagementType", "CONNECT_MANAGED"},
+                     {"InstanceAlias", alias},
+                     {"InboundCallsEnabled", true},
+                     {"OutboundCallsEnabled", false}}),
                 account, region);
   }
 };

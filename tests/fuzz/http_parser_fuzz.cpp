@@ -29,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     l.max_framing_bytes = 1024;
     return l;
   }();
-  const size_t max_buffered = limits.max_header_bytes + limits.max_request_line + limits.max_chunk_line +
-                              limits.max_trailer_bytes + 8;
+  const size_t max_buffered =
+      limits.max_header_bytes + limits.max_request_line + limits.max_chunk_line + limits.max_trailer_bytes + 8;
   // The first byte sets the read size: 1 byte at a time up to everything at once.
   const size_t piece = data[0] == 0 ? size : data[0];
   const char* in = reinterpret_cast<const char*>(data + 1);
@@ -56,8 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           if (buffer.size() > max_buffered + piece) violated();
           need_more = true;
           break;
-        case cl::http::RequestReader::Status::HeaderDone:
-          break;
+        case cl::http::RequestReader::Status::HeaderDone: break;
         case cl::http::RequestReader::Status::Done:
           if (req.body.size() > limits.max_body_bytes || req.headers.size() > limits.max_header_count + 1) violated();
           if (req.target.empty() || req.target[0] != '/') violated();

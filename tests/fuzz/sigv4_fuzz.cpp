@@ -32,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t nl = text.find('\n');
   const std::string authorization = text.substr(0, nl);
   const size_t nl2 = nl == std::string::npos ? std::string::npos : text.find('\n', nl + 1);
-  const std::string query = nl == std::string::npos ? "" : text.substr(nl + 1, nl2 == std::string::npos ? nl2 : nl2 - nl - 1);
+  const std::string query =
+      nl == std::string::npos ? "" : text.substr(nl + 1, nl2 == std::string::npos ? nl2 : nl2 - nl - 1);
   const std::string body = nl2 == std::string::npos ? "" : text.substr(nl2 + 1);
 
   const cl::auth::AuthorizationHeader a = cl::auth::parse_authorization(authorization);
@@ -58,8 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (const auto* v : {&verifier, &open_verifier}) {
       try {
         v->verify(*r, 1'795'000'000'000);
-      } catch (const cl::AwsException&) {
-      }
+      } catch (const cl::AwsException&) {}
     }
   }
   return 0;

@@ -156,7 +156,9 @@ TEST_F(HostileClientTest, InvalidHeaderNamesAndValuesAreRefused) {
   expect_refused("GET /x HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n");
   expect_refused("GET /x HTTP/1.1\r\nHost: x\r\nX-A : v\r\n\r\n");
   expect_refused(std::string("GET /x HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 42));
-  expect_refused("GET /x HTTP/1.1\r\nHost: x\r\nX-A: a\x01" "b\r\n\r\n");
+  expect_refused(
+      "GET /x HTTP/1.1\r\nHost: x\r\nX-A: a\x01"
+      "b\r\n\r\n");
   expect_refused("GET /x HTTP/1.1\r\nHost: x\r\nX-A: a\x7f\r\n\r\n");
   // obs-text (bytes above 0x7f) is allowed by RFC 9110.
   Client c(port());
@@ -181,8 +183,9 @@ TEST_F(HostileClientTest, SmugglingAttemptsAreRefused) {
   expect_refused("POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n");
   // The request smuggled behind a refused one is never served: the connection closes first.
   Client c(port());
-  ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 400);

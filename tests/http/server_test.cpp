@@ -114,19 +114,22 @@ TEST_F(ServerTest, HeadersKeepWireOrderAndCase) {
   });
   Client c(port());
   std::string body("{\"a\":\"\0\xff\"}", 11);
-  ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: 127.0.0.1:1\r\nX-Amz-Date: 20261126T160108Z\r\n"
-                     "amz-sdk-invocation-id: abc\r\nAUTHORIZATION: AWS4-HMAC-SHA256 Credential=x\r\n"
-                     "x-dup: 1\r\nX-Dup: 2\r\nContent-Length: 11\r\n\r\n" +
-                     body));
+  ASSERT_TRUE(
+      c.send("POST /x HTTP/1.1\r\nHost: 127.0.0.1:1\r\nX-Amz-Date: 20261126T160108Z\r\n"
+             "amz-sdk-invocation-id: abc\r\nAUTHORIZATION: AWS4-HMAC-SHA256 Credential=x\r\n"
+             "x-dup: 1\r\nX-Dup: 2\r\nContent-Length: 11\r\n\r\n" +
+             body));
   ASSERT_TRUE(c.read_response());
   std::lock_guard<std::mutex> lock(mu);
   std::vector<std::pair<std::string, std::string>> got;
   for (const auto& h : seen) got.emplace_back(h.name, h.value);
-  std::vector<std::pair<std::string, std::string>> want = {
-      {"Host", "127.0.0.1:1"},  {"X-Amz-Date", "20261126T160108Z"},
-      {"amz-sdk-invocation-id", "abc"}, {"AUTHORIZATION", "AWS4-HMAC-SHA256 Credential=x"},
-      {"x-dup", "1"},           {"X-Dup", "2"},
-      {"Content-Length", "11"}};
+  std::vector<std::pair<std::string, std::string>> want = {{"Host", "127.0.0.1:1"},
+                                                           {"X-Amz-Date", "20261126T160108Z"},
+                                                           {"amz-sdk-invocation-id", "abc"},
+                                                           {"AUTHORIZATION", "AWS4-HMAC-SHA256 Credential=x"},
+                                                           {"x-dup", "1"},
+                                                           {"X-Dup", "2"},
+                                                           {"Content-Length", "11"}};
   EXPECT_EQ(got, want);
   EXPECT_EQ(seen_body, body);
   EXPECT_EQ(seen_remote, "127.0.0.1");
@@ -171,7 +174,6 @@ TEST_F(ServerTest, EveryResponseHasDateContentLengthAndRequestId) {
   EXPECT_EQ(after->status, 200);
   EXPECT_EQ(after->body, "hello");
 }
-
 
 TEST_F(ServerTest, ResponderCalledLaterFromAnotherThread) {
   std::mutex mu;
@@ -262,7 +264,8 @@ TEST_F(ServerTest, BodyOverLimitGets413AndClose) {
 TEST_F(ServerTest, ChunkedBodyAndExpectContinue) {
   start(echo);
   Client c(port());
-  ASSERT_TRUE(c.send("POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(c.send(
+      "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   auto r = c.read_response();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->body, "POST /c\nhello world");
@@ -303,7 +306,8 @@ TEST_F(ServerTest, UnsupportedTransferEncodingIsRejected) {
   }
   {
     Client c(port());
-    ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
     auto r = c.read_response();
     ASSERT_TRUE(r);
     EXPECT_TRUE(is_error(*r, 400, "BadRequestException")) << r->status;
@@ -363,8 +367,8 @@ TEST_F(ServerTest, OversizedHeadersAndRequestLineGet4xxJson) {
 
 TEST_F(ServerTest, MalformedRequestGets400) {
   start(echo);
-  for (const char* bad : {"GARBAGE\r\n\r\n", "GET /x HTTP/2.0\r\nHost: x\r\n\r\n", "GET /x HTTP/1.1\r\nBad Header\r\n\r\n",
-                          "GET /x HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+  for (const char* bad : {"GARBAGE\r\n\r\n", "GET /x HTTP/2.0\r\nHost: x\r\n\r\n",
+                          "GET /x HTTP/1.1\r\nBad Header\r\n\r\n", "GET /x HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
                           "GET /x HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"}) {
     Client c(port());
     ASSERT_TRUE(c.send(bad));
@@ -490,8 +494,8 @@ TEST_F(ServerTest, StopGraceBoundsAHandlerThatNeverResponds) {
   EXPECT_EQ(run_done_.wait_for(2s), std::future_status::ready);
   EXPECT_GE(SteadyClock::now() - t0, 150ms);
   EXPECT_TRUE(c.closed_by_peer(1000ms));
-  server_.reset();              // the server is gone...
-  respond(text("too late"));    // ...and a late response is harmless
+  server_.reset();            // the server is gone...
+  respond(text("too late"));  // ...and a late response is harmless
   run_done_.get();
 }
 

@@ -20,7 +20,9 @@ namespace pn = i18n::phonenumbers;
 using test::pad;
 using test::plan;
 
-std::string name(const BlockSpec& b) { return b.country + " " + b.type + " " + b.prefix + "/" + std::to_string(b.length); }
+std::string name(const BlockSpec& b) {
+  return b.country + " " + b.type + " " + b.prefix + "/" + std::to_string(b.length);
+}
 
 const std::vector<BlockSpec>& defaults() {
   static const std::vector<BlockSpec> blocks = plan().default_blocks(test::model_countries());
@@ -71,8 +73,8 @@ TEST(DisjointBlocks, EveryCountryKeepsItsStock) {
   for (const auto& b : defaults()) of[{b.country, b.type}].push_back(b);
   for (const auto& iso : test::model_countries()) {
     if (!plan().knows_country(iso)) continue;
-    const std::pair<const char*, std::vector<T::PhoneNumberType>> kinds[] = {
-        {"DID", {T::FIXED_LINE, T::MOBILE}}, {"TOLL_FREE", {T::TOLL_FREE}}};
+    const std::pair<const char*, std::vector<T::PhoneNumberType>> kinds[] = {{"DID", {T::FIXED_LINE, T::MOBILE}},
+                                                                             {"TOLL_FREE", {T::TOLL_FREE}}};
     for (const auto& [type, lib_types] : kinds) {
       std::optional<BlockSpec> example;
       for (auto t : lib_types) {
@@ -141,7 +143,8 @@ TEST(DisjointBlocks, OverlapIsExact) {
       {{"GB", "DID", "+44207946", 13}, {"GG", "DID", "+4420794", 13}},
       {{"VU", "TOLL_FREE", "+6788", 9}, {"VU", "DID", "+678", 9}},
       {{"IT", "DID", "+39069", 12}, {"VA", "DID", "+3906698", 12}},
-      {{"RU", "DID", "+7301234", 12}, {"KZ", "DID", "+73012", 12}}, {{"KZ", "TOLL_FREE", "+78001", 12}, {"RU", "TOLL_FREE", "+7800123", 12}},
+      {{"RU", "DID", "+7301234", 12}, {"KZ", "DID", "+73012", 12}},
+      {{"KZ", "TOLL_FREE", "+78001", 12}, {"RU", "TOLL_FREE", "+7800123", 12}},
       {{"*", "UIFN", "+8001234", 12}, {"*", "UIFN", "+800", 12}},
   };
   int overlapping = 0, disjoint = 0;

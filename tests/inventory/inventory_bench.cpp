@@ -137,8 +137,8 @@ Result run(const NumberPlan& plan, const Scenario& sc, size_t queries) {
 void print(const char* name, const Result& r) {
   std::printf("%-6s valid numbers %12llu  held %8zu  runs %8zu  load %8.1f ms  %6.1f B/held\n", name,
               (unsigned long long)r.valid, r.held, r.runs, r.load_ms, r.bytes_per_hold);
-  std::printf("       search    p50 %7.2f us  p99 %7.2f us  max %8.2f us  mean %7.2f us\n", r.search.p50,
-              r.search.p99, r.search.max, r.search.mean);
+  std::printf("       search    p50 %7.2f us  p99 %7.2f us  max %8.2f us  mean %7.2f us\n", r.search.p50, r.search.p99,
+              r.search.max, r.search.mean);
   std::printf("       available p50 %7.2f us  p99 %7.2f us  max %8.2f us\n", r.available.p50, r.available.p99,
               r.available.max);
 }
@@ -149,8 +149,7 @@ int main(int argc, char** argv) {
   const size_t queries = argc > 1 ? size_t(std::atol(argv[1])) : 20000;
   auto t0 = Clock::now();
   NumberPlan plan;
-  std::printf("number plan built in %.1f ms\n",
-              std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  std::printf("number plan built in %.1f ms\n", std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
 
   // 13 US area codes x 10^7 candidates, 80 % valid (exchanges 2-9): ~1.04 x 10^8 numbers.
   Scenario large{"large", {}, 500000, 500000};
@@ -163,8 +162,9 @@ int main(int argc, char** argv) {
   Result l = run(plan, large, queries);
   Result s = run(plan, small, queries);
   Result c = run(plan, clustered, queries / 4);
-  std::printf("%zu queries each (limit 10; 1/2 from the start, 1/2 after a random number; 1/4 with an area-code prefix)\n",
-              queries);
+  std::printf(
+      "%zu queries each (limit 10; 1/2 from the start, 1/2 after a random number; 1/4 with an area-code prefix)\n",
+      queries);
   print("large", l);
   print("small", s);
   print("clust.", c);

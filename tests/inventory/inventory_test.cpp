@@ -170,7 +170,7 @@ TEST_F(InventoryTest, AfterAcceptsAnyString) {
   EXPECT_EQ(first(""), "+12065550000");
   EXPECT_EQ(first("+1206555"), "+12065550000");
   EXPECT_EQ(first("+12065550100"), "+12065550101");
-  EXPECT_EQ(first("+1206555010"), "+12065550100");   // shorter string sorts before its extensions
+  EXPECT_EQ(first("+1206555010"), "+12065550100");  // shorter string sorts before its extensions
   EXPECT_EQ(first("+12065550100zz"), "+12065550101");
   EXPECT_EQ(first("+12065550100 "), "+12065550101");
   EXPECT_EQ(first("+1206555010z"), "+12065550110");
@@ -187,7 +187,7 @@ TEST_F(InventoryTest, HoldsHideNumbersAndExpiryRestoresThem) {
   const std::string n0 = "+12015550000", n1 = "+12015550001", n2 = "+12015550002";
   ASSERT_TRUE(inv.available(n0, "US", "DID", kNow));
   EXPECT_TRUE(inv.hold(n0, Inventory::kForever));  // active claim
-  EXPECT_TRUE(inv.hold(n1, kNow + 1000));           // FAILED or cooling down
+  EXPECT_TRUE(inv.hold(n1, kNow + 1000));          // FAILED or cooling down
   EXPECT_FALSE(inv.available(n0, "US", "DID", kNow));
   EXPECT_FALSE(inv.available(n1, "US", "DID", kNow));
   EXPECT_EQ(inv.search("US", "DID", "", "", 1, kNow).numbers[0], n2);
@@ -257,8 +257,7 @@ TEST_F(InventoryTest, ClusteredHoldsCoalesceIntoOneRun) {
   // The edge of a run.
   inv.unhold(all[0]);
   EXPECT_EQ(inv.interval_count(id), 2u);
-  EXPECT_EQ(inv.search("VU", "TOLL_FREE", "", "", 2, kNow + 10).numbers,
-            (std::vector<std::string>{all[0], all[70]}));
+  EXPECT_EQ(inv.search("VU", "TOLL_FREE", "", "", 2, kNow + 10).numbers, (std::vector<std::string>{all[0], all[70]}));
   EXPECT_EQ(all_pages("VU", "TOLL_FREE", "", 10, kNow + 10).size(), 52u);
 }
 

@@ -27,7 +27,7 @@ TEST(NumberPlan, KnowsTheModelCountriesLibphonenumberHas) {
     EXPECT_EQ(plan().knows_country(c), supported.count(c) == 1) << c;
     unknown += !plan().knows_country(c);
   }
-  EXPECT_LE(unknown, 10u);              // nearly every country the model lists has a numbering plan
+  EXPECT_LE(unknown, 10u);                   // nearly every country the model lists has a numbering plan
   EXPECT_FALSE(plan().knows_country("AN"));  // Netherlands Antilles: dissolved, no plan will return
   EXPECT_FALSE(plan().knows_country("ZZ"));
   EXPECT_FALSE(plan().knows_country("001"));
@@ -118,14 +118,14 @@ TEST(NumberPlan, CheckBlock) {
   EXPECT_NE(plan().check_block({"US", "MOBILE", "+1206555", 12}), "");
   EXPECT_NE(plan().check_block({"US", "DID", "1206555", 12}), "");
   EXPECT_NE(plan().check_block({"US", "DID", "+1206x55", 12}), "");
-  EXPECT_NE(plan().check_block({"US", "DID", "+44207946", 13}), "");   // not US's calling code
+  EXPECT_NE(plan().check_block({"US", "DID", "+44207946", 13}), "");  // not US's calling code
   EXPECT_NE(plan().check_block({"US", "DID", "+", 12}), "");
-  EXPECT_NE(plan().check_block({"US", "DID", "+1206555", 17}), "");    // longer than E.164
-  EXPECT_NE(plan().check_block({"US", "DID", "+1206555", 7}), "");     // shorter than the prefix
-  EXPECT_NE(plan().check_block({"US", "DID", "+1800555", 12}), "");    // no DID there
-  EXPECT_NE(plan().check_block({"US", "DID", "+1206555", 13}), "");    // no 11-digit US numbers
-  EXPECT_NE(plan().check_block({"*", "DID", "+1206555", 12}), "");     // "*" is only for UIFN
-  EXPECT_NE(plan().check_block({"US", "UIFN", "+800", 13}), "");       // UIFN has 8 digits after +800
+  EXPECT_NE(plan().check_block({"US", "DID", "+1206555", 17}), "");  // longer than E.164
+  EXPECT_NE(plan().check_block({"US", "DID", "+1206555", 7}), "");   // shorter than the prefix
+  EXPECT_NE(plan().check_block({"US", "DID", "+1800555", 12}), "");  // no DID there
+  EXPECT_NE(plan().check_block({"US", "DID", "+1206555", 13}), "");  // no 11-digit US numbers
+  EXPECT_NE(plan().check_block({"*", "DID", "+1206555", 12}), "");   // "*" is only for UIFN
+  EXPECT_NE(plan().check_block({"US", "UIFN", "+800", 13}), "");     // UIFN has 8 digits after +800
   EXPECT_NE(plan().check_block({"US", "UIFN", "+1800", 12}), "");
   EXPECT_THROW(plan().automaton({"US", "DID", "+44", 12}), std::invalid_argument);
 }
@@ -143,13 +143,17 @@ TEST(NumberPlan, DefaultInventoryFacts) {
   int uifn = 0;
   for (const auto& b : blocks) {
     EXPECT_EQ(plan().check_block(b), "") << b.country << " " << b.type << " " << b.prefix;
-    if (b.type == "DID") did.insert(b.country), ++did_blocks[b.country];
-    else if (b.type == "TOLL_FREE") tf.insert(b.country), ++tf_blocks[b.country];
-    else if (b.type == "SHARED") shared.insert(b.country);
+    if (b.type == "DID")
+      did.insert(b.country), ++did_blocks[b.country];
+    else if (b.type == "TOLL_FREE")
+      tf.insert(b.country), ++tf_blocks[b.country];
+    else if (b.type == "SHARED")
+      shared.insert(b.country);
     else if (b.type == "UIFN") {
       ++uifn;
       EXPECT_EQ(b, (BlockSpec{"*", "UIFN", "+800", 12}));
-    } else ADD_FAILURE() << "unexpected default type " << b.type;
+    } else
+      ADD_FAILURE() << "unexpected default type " << b.type;
   }
   // Which countries get blocks follows libphonenumber's example numbers; assert the rule, not the
   // counts of one metadata release: every block's country is known, and most countries that have
@@ -280,8 +284,8 @@ TEST(NumberPlan, AgreesWithLibphonenumber) {
   util.GetSupportedRegions(&regions);
   std::mt19937_64 rng(1);
   for (const auto& r : regions) {
-    for (auto t : {T::FIXED_LINE, T::MOBILE, T::TOLL_FREE, T::PREMIUM_RATE, T::SHARED_COST, T::VOIP,
-                   T::PERSONAL_NUMBER, T::PAGER, T::UAN, T::VOICEMAIL}) {
+    for (auto t : {T::FIXED_LINE, T::MOBILE, T::TOLL_FREE, T::PREMIUM_RATE, T::SHARED_COST, T::VOIP, T::PERSONAL_NUMBER,
+                   T::PAGER, T::UAN, T::VOICEMAIL}) {
       pn::PhoneNumber ex;
       if (!util.GetExampleNumberForType(r, t, &ex)) continue;
       std::string e;
@@ -313,8 +317,9 @@ TEST(NumberPlan, AgreesWithLibphonenumber) {
     for (const std::string type : {"DID", "TOLL_FREE", "SHARED", "UIFN"}) {
       const bool mine = plan().valid(e, region == "001" ? "US" : region, type);
       if (type == "UIFN") {
-        EXPECT_EQ(mine, n.country_code() == 800 && util.IsValidNumberForRegion(n, "001") &&
-                            lib_type == T::TOLL_FREE && e.size() == 12) << e;
+        EXPECT_EQ(mine, n.country_code() == 800 && util.IsValidNumberForRegion(n, "001") && lib_type == T::TOLL_FREE &&
+                            e.size() == 12)
+            << e;
         continue;
       }
       if (region == "001") continue;

@@ -32,8 +32,9 @@ Parsed run(const std::string& method, const std::string& target, const std::stri
 }
 
 TEST(RestJson, ParsesBodyMembersAndIgnoresUnknownOnes) {
-  auto p = run("POST", "/phone-number/claim",
-               R"({"PhoneNumber":"+12065550100","InstanceId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee","Tags":{"a":"b"},"Extra":1})");
+  auto p = run(
+      "POST", "/phone-number/claim",
+      R"({"PhoneNumber":"+12065550100","InstanceId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee","Tags":{"a":"b"},"Extra":1})");
   ASSERT_EQ(p.error.code, "");
   EXPECT_EQ(p.input.string_or("PhoneNumber", ""), "+12065550100");
   EXPECT_EQ(p.input.find("Tags")->find("a")->as_string(), "b");
@@ -41,7 +42,8 @@ TEST(RestJson, ParsesBodyMembersAndIgnoresUnknownOnes) {
 }
 
 TEST(RestJson, PatternViolationNamesTheMember) {
-  auto p = run("POST", "/phone-number/claim", R"({"PhoneNumber":"abc","InstanceId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"})");
+  auto p = run("POST", "/phone-number/claim",
+               R"({"PhoneNumber":"abc","InstanceId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"})");
   EXPECT_EQ(p.error.code, "InvalidParameterException");
   EXPECT_EQ(p.error.message,
             "1 validation error detected: Value 'abc' at 'phoneNumber' failed to satisfy constraint: Member must "
@@ -51,19 +53,24 @@ TEST(RestJson, PatternViolationNamesTheMember) {
 TEST(RestJson, MissingRequiredMemberAndOperationWithoutInvalidParameter) {
   auto p = run("PUT", "/instance", R"({"InboundCallsEnabled":true,"OutboundCallsEnabled":true})");
   EXPECT_EQ(p.error.code, "InvalidRequestException");  // CreateInstance models no InvalidParameterException
-  EXPECT_NE(p.error.message.find("Value null at 'identityManagementType' failed to satisfy constraint: Member must not be null"),
+  EXPECT_NE(p.error.message.find(
+                "Value null at 'identityManagementType' failed to satisfy constraint: Member must not be null"),
             std::string::npos)
       << p.error.message;
 }
 
 TEST(RestJson, SeveralErrorsAreCounted) {
-  auto p = run("PUT", "/instance", R"({"IdentityManagementType":"NOPE","InboundCallsEnabled":true,"OutboundCallsEnabled":true,"InstanceAlias":"-bad-"})");
+  auto p = run(
+      "PUT", "/instance",
+      R"({"IdentityManagementType":"NOPE","InboundCallsEnabled":true,"OutboundCallsEnabled":true,"InstanceAlias":"-bad-"})");
   EXPECT_EQ(p.error.message.rfind("2 validation errors detected: ", 0), 0u) << p.error.message;
   EXPECT_NE(p.error.message.find("Member must satisfy enum value set"), std::string::npos);
 }
 
 TEST(RestJson, WrongJsonTypesAndMalformedBodiesAreSerializationErrors) {
-  EXPECT_EQ(run("PUT", "/instance", R"({"IdentityManagementType":"SAML","InboundCallsEnabled":"yes","OutboundCallsEnabled":true})").error.code,
+  EXPECT_EQ(run("PUT", "/instance",
+                R"({"IdentityManagementType":"SAML","InboundCallsEnabled":"yes","OutboundCallsEnabled":true})")
+                .error.code,
             "SerializationException");
   EXPECT_EQ(run("PUT", "/instance", "{not json").error.code, "SerializationException");
   EXPECT_EQ(run("PUT", "/instance", "[1,2]").error.code, "SerializationException");
@@ -86,8 +93,7 @@ TEST(RestJson, NestingIsBoundedWhileParsingNotAfter) {
   // A complete, well-formed 1 MiB document nested 500k deep is refused at its 65th bracket, with
   // the reason, before any DOM of it is built.
   const size_t depth = 500000;
-  auto p = run("POST", "/phone-number/claim",
-               R"({"Tags":)" + std::string(depth, '[') + std::string(depth, ']') + "}");
+  auto p = run("POST", "/phone-number/claim", R"({"Tags":)" + std::string(depth, '[') + std::string(depth, ']') + "}");
   EXPECT_EQ(p.error.code, "SerializationException");
   EXPECT_NE(p.error.message.find("nested more than 64 levels deep"), std::string::npos) << p.error.message;
   Value v;
@@ -98,18 +104,22 @@ TEST(RestJson, NestingIsBoundedWhileParsingNotAfter) {
 }
 
 TEST(RestJson, EchoedValuesAreCutShortAndErrorsAreValidUtf8) {
-  auto p = run("POST", "/phone-number/claim",
-               R"({"PhoneNumber":")" + std::string(5000, '9') + R"(","InstanceId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"})");
+  auto p =
+      run("POST", "/phone-number/claim",
+          R"({"PhoneNumber":")" + std::string(5000, '9') + R"(","InstanceId":"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"})");
   EXPECT_EQ(p.error.code, "InvalidParameterException");
   EXPECT_LT(p.error.message.size(), 1000u);
-  auto r = error_response(Model::embedded(), AwsError{"ResourceNotFoundException", "Phone number not found: \xff\xfe", {}, 0});
+  auto r = error_response(Model::embedded(),
+                          AwsError{"ResourceNotFoundException", "Phone number not found: \xff\xfe", {}, 0});
   Value body;
   ASSERT_TRUE(from_json(r.body, body)) << r.body;
   EXPECT_EQ(body.string_or("Message", ""), "Phone number not found: \xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 TEST(RestJson, QueryListsRepeatTheKeyAndIntegersAreChecked) {
-  auto p = run("DELETE", "/tags/arn%3Aaws%3Aconnect%3Aus-east-1%3A123456789012%3Ainstance%2Fx?tagKeys=b&tagKeys=a%20b&tagKeys=k%3Ac");
+  auto p =
+      run("DELETE",
+          "/tags/arn%3Aaws%3Aconnect%3Aus-east-1%3A123456789012%3Ainstance%2Fx?tagKeys=b&tagKeys=a%20b&tagKeys=k%3Ac");
   ASSERT_EQ(p.error.code, "");
   const auto& keys = p.input.find("tagKeys")->as_list();
   ASSERT_EQ(keys.size(), 3u);
@@ -122,7 +132,8 @@ TEST(RestJson, QueryListsRepeatTheKeyAndIntegersAreChecked) {
 }
 
 TEST(RestJson, TagKeysWithAwsPrefixAreRefused) {
-  auto p = run("POST", "/tags/arn%3Aaws%3Aconnect%3Aus-east-1%3A123456789012%3Ainstance%2Fx", R"({"tags":{"aws:x":"1"}})");
+  auto p =
+      run("POST", "/tags/arn%3Aaws%3Aconnect%3Aus-east-1%3A123456789012%3Ainstance%2Fx", R"({"tags":{"aws:x":"1"}})");
   EXPECT_EQ(p.error.code, "InvalidParameterException");
   EXPECT_NE(p.error.message.find("Map keys must satisfy constraint"), std::string::npos) << p.error.message;
 }

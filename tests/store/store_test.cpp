@@ -388,11 +388,11 @@ TYPED_TEST(StoreTest, BlocksGetIdsAndDuplicatesConflict) {
 TYPED_TEST(StoreTest, HoldsAreTakenOnceAndTakenOverWhenEndedOrByTheirHolder) {
   this->store->write([&](WriteTxn& t) {
     EXPECT_TRUE(t.take_hold("+15550001", 1000, "p1", 0));
-    EXPECT_FALSE(t.take_hold("+15550001", 2000, "p2", 999));         // still held
-    EXPECT_FALSE(t.take_hold("+15550001", 2000, "p2", 999, "p3"));   // held, not by p3
-    EXPECT_TRUE(t.take_hold("+15550001", 3000, "p4", 999, "p1"));    // p1's hold taken over
-    EXPECT_FALSE(t.take_hold("+15550001", 3000, "p5", 2999, ""));    // empty id takes nothing over
-    EXPECT_TRUE(t.take_hold("+15550001", 5000, "p5", 3000));         // ended at 3000
+    EXPECT_FALSE(t.take_hold("+15550001", 2000, "p2", 999));        // still held
+    EXPECT_FALSE(t.take_hold("+15550001", 2000, "p2", 999, "p3"));  // held, not by p3
+    EXPECT_TRUE(t.take_hold("+15550001", 3000, "p4", 999, "p1"));   // p1's hold taken over
+    EXPECT_FALSE(t.take_hold("+15550001", 3000, "p5", 2999, ""));   // empty id takes nothing over
+    EXPECT_TRUE(t.take_hold("+15550001", 5000, "p5", 3000));        // ended at 3000
   });
   this->store->read([&](ReadTxn& t) {
     EXPECT_EQ(t.active_holds(4999), (std::vector<std::pair<std::string, Millis>>{{"+15550001", 5000}}));
@@ -712,7 +712,9 @@ TYPED_TEST(StoreTest, FlowsAreUniqueByNameListedByTypeAndDeleted) {
     EXPECT_TRUE(t.delete_contact_flow(this->scope, "i1", "f3"));
     EXPECT_FALSE(t.delete_contact_flow(this->scope, "i1", "f3"));
   });
-  this->store->read([&](ReadTxn& t) { EXPECT_EQ(ids(t.contact_flows(this->scope, "i1", {}, "", 10)), (V{"f1", "f4"})); });
+  this->store->read([&](ReadTxn& t) {
+    EXPECT_EQ(ids(t.contact_flows(this->scope, "i1", {}, "", 10)), (V{"f1", "f4"}));
+  });
   this->store->write([&](WriteTxn& t) { t.delete_contact_flows(this->scope, "i1"); });
   this->store->read([&](ReadTxn& t) {
     EXPECT_TRUE(t.contact_flows(this->scope, "i1", {}, "", 10).empty());
@@ -929,13 +931,16 @@ TYPED_TEST(StoreTest, PublishedChangesReachTheListenerAfterCommitAndNeverOnRollb
 
   // submit(): the listener hears of the commit before `done` runs.
   std::promise<size_t> heard_at_done;
-  this->store->submit([](WriteTxn& t) { t.publish(Change{Change::Kind::Faults, {}, 0, 0}); },
-                      [&](std::exception_ptr e) {
-                        EXPECT_FALSE(e);
-                        size_t faults = 0;
-                        for (const auto& c : this->changes_heard()) faults += c.kind == Change::Kind::Faults;
-                        heard_at_done.set_value(faults);
-                      });
+  this->store->submit(
+      [](WriteTxn& t) {
+        t.publish(Change{Change::Kind::Faults, {}, 0, 0});
+      },
+      [&](std::exception_ptr e) {
+        EXPECT_FALSE(e);
+        size_t faults = 0;
+        for (const auto& c : this->changes_heard()) faults += c.kind == Change::Kind::Faults;
+        heard_at_done.set_value(faults);
+      });
   EXPECT_GE(heard_at_done.get_future().get(), 1u);
 }
 
@@ -1049,7 +1054,8 @@ TYPED_TEST(StoreTest, ReadsSeeNeitherUncommittedWritesNorLaterCommits) {
   std::future<void> later;
   this->store->read([&](ReadTxn& t) {
     EXPECT_EQ(t.setting("k"), std::optional<std::string>("uncommitted"));
-    later = std::async(std::launch::async, [&] { this->store->write([](WriteTxn& w) { w.put_setting("k", "later"); }); });
+    later =
+        std::async(std::launch::async, [&] { this->store->write([](WriteTxn& w) { w.put_setting("k", "later"); }); });
     later.wait_for(std::chrono::seconds(2));
     EXPECT_EQ(t.setting("k"), std::optional<std::string>("uncommitted"));
   });
@@ -1226,8 +1232,11 @@ TEST_F(PostgresNodes, AChangeCommittedOnOneNodeReachesTheOtherBeforeItsNextTrans
   EXPECT_TRUE(seen_before_read);
   // And through submit(), in the other direction.
   std::promise<void> done;
-  b.store->submit([](WriteTxn& t) { t.publish(Change{Change::Kind::Block, {}, 0, 77}); },
-                  [&](std::exception_ptr) { done.set_value(); });
+  b.store->submit(
+      [](WriteTxn& t) {
+        t.publish(Change{Change::Kind::Block, {}, 0, 77});
+      },
+      [&](std::exception_ptr) { done.set_value(); });
   done.get_future().wait();
   bool seen_before_write = false;
   a.store->write([&](WriteTxn&) {
@@ -1294,10 +1303,11 @@ TEST_F(PostgresNodes, ConnectionsKilledByTheServerAreReplacedAndAKilledTransacti
   a.store->write([](WriteTxn& t) { t.put_setting("k", "2"); });
   a.store->read([](ReadTxn& t) { EXPECT_EQ(t.setting("k"), std::optional<std::string>("2")); });
   std::promise<void> done;
-  a.store->submit([](WriteTxn& t) { t.put_setting("s", "1"); }, [&](std::exception_ptr e) {
-    EXPECT_FALSE(e);
-    done.set_value();
-  });
+  a.store->submit([](WriteTxn& t) { t.put_setting("s", "1"); },
+                  [&](std::exception_ptr e) {
+                    EXPECT_FALSE(e);
+                    done.set_value();
+                  });
   done.get_future().wait();
 
   // Killed in the middle of a transaction: that transaction fails with StoreFailure and keeps

@@ -3,8 +3,8 @@
 // object goes away, so tests leave nothing behind (also when an assertion fails).
 #include <filesystem>
 #include <random>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 namespace cl::test {

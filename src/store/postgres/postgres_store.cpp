@@ -113,7 +113,8 @@ constexpr const char* kInsertTdg =
     "INSERT INTO traffic_distribution_groups (" CL_TDG_COLUMNS
     ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL) ON CONFLICT (account_id, region, name) DO NOTHING RETURNING 1";
 constexpr const char* kSelectTdgs =
-    "SELECT " CL_TDG_COLUMNS " FROM traffic_distribution_groups WHERE account_id = $1 AND region = $2 "
+    "SELECT " CL_TDG_COLUMNS
+    " FROM traffic_distribution_groups WHERE account_id = $1 AND region = $2 "
     "AND ($3::text = '' OR instance_id = $3) AND id > $4 AND (deleted_ms IS NULL OR deleted_ms >= $6) "
     "ORDER BY id LIMIT $5";
 constexpr const char* kMarkTdgDeleted =
@@ -149,7 +150,7 @@ constexpr const char* kSetHold = "UPDATE number_holds SET held_until_ms = $2 WHE
 constexpr const char* kActiveHolds =
     "SELECT number, held_until_ms FROM number_holds WHERE held_until_ms > $1 ORDER BY number";
 
-#define CL_PHONE_COLUMNS                                                                                        \
+#define CL_PHONE_COLUMNS                                                                                       \
   "id, account_id, region, number, country, type, target_arn, description, source_arn, workflow, started_ms, " \
   "settles_ms, failed_message, flow_arn, vanishes_ms, counts_toward_quota"
 constexpr const char* kSelectPhoneNumber =
@@ -170,23 +171,26 @@ constexpr const char* kHolderOf =
 // A page of a list walks one index in number order from the page's key: (account_id, region,
 // number) for a whole scope, (target_arn, number) for one target, whose numbers may be few among
 // the scope's. Two statements, so that a generic plan of the prepared statement keeps the index.
-#define CL_PHONE_PAGE_FILTERS                                                                   \
-  "AND number > $4 AND number >= $5 AND number < $6 "                                           \
-  "AND ($7::text[] IS NULL OR country = ANY($7)) AND ($8::text[] IS NULL OR type = ANY($8)) "   \
+#define CL_PHONE_PAGE_FILTERS                                                                      \
+  "AND number > $4 AND number >= $5 AND number < $6 "                                              \
+  "AND ($7::text[] IS NULL OR country = ANY($7)) AND ($8::text[] IS NULL OR type = ANY($8)) "      \
   "AND (NOT $9::boolean OR (settles_ms <= $10 AND failed_message IS NULL)) AND vanishes_ms > $10 " \
   "ORDER BY number, id LIMIT $11"
-constexpr const char* kSelectPhoneNumbers = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers "
-                                            "WHERE account_id = $1 AND region = $2 AND $3::text IS NULL "
-                                            CL_PHONE_PAGE_FILTERS;
-constexpr const char* kSelectTargetPhoneNumbers = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers "
-                                                  "WHERE target_arn = $3 AND account_id = $1 AND region = $2 "
-                                                  CL_PHONE_PAGE_FILTERS;
+constexpr const char* kSelectPhoneNumbers =
+    "SELECT " CL_PHONE_COLUMNS
+    " FROM phone_numbers "
+    "WHERE account_id = $1 AND region = $2 AND $3::text IS NULL " CL_PHONE_PAGE_FILTERS;
+constexpr const char* kSelectTargetPhoneNumbers =
+    "SELECT " CL_PHONE_COLUMNS
+    " FROM phone_numbers "
+    "WHERE target_arn = $3 AND account_id = $1 AND region = $2 " CL_PHONE_PAGE_FILTERS;
 constexpr const char* kCountQuotaNumbers =
     "SELECT count(*) FROM phone_numbers WHERE target_arn = $1 AND counts_toward_quota";
 constexpr const char* kTargetNumbers =
     "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE target_arn = $1 ORDER BY number, id";
 constexpr const char* kFlowAssociations =
-    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = $1 AND flow_arn IS NOT NULL "
+    "SELECT " CL_PHONE_COLUMNS
+    " FROM phone_numbers WHERE account_id = $1 AND flow_arn IS NOT NULL "
     "AND substr(flow_arn, 1, length($2::text)) = $2 AND id > $3 ORDER BY id LIMIT $4";
 constexpr const char* kClearFlow = "UPDATE phone_numbers SET flow_arn = NULL WHERE flow_arn = $1";
 
@@ -212,10 +216,9 @@ constexpr const char* kSelectFlow =
 constexpr const char* kSelectFlowForUpdate =
     "SELECT " CL_FLOW_COLUMNS
     " FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3 AND id = $4 FOR UPDATE";
-constexpr const char* kInsertFlow =
-    "INSERT INTO contact_flows (" CL_FLOW_COLUMNS
-    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
-    "ON CONFLICT (account_id, region, instance_id, name) DO NOTHING RETURNING 1";
+constexpr const char* kInsertFlow = "INSERT INTO contact_flows (" CL_FLOW_COLUMNS
+                                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                                    "ON CONFLICT (account_id, region, instance_id, name) DO NOTHING RETURNING 1";
 // A rename onto a name another flow of the instance has changes nothing (Conflict).
 constexpr const char* kUpdateFlow =
     "UPDATE contact_flows SET name = $5, description = $6, content = $7, status = $8, modified_ms = $9, state = $10 "
@@ -225,18 +228,20 @@ constexpr const char* kUpdateFlow =
 constexpr const char* kSelectInstanceAttributes =
     "SELECT attribute_type, value FROM instance_attributes WHERE account_id = $1 AND region = $2 AND instance_id = $3";
 constexpr const char* kUpsertInstanceAttribute =
-    "INSERT INTO instance_attributes (account_id, region, instance_id, attribute_type, value) VALUES ($1, $2, $3, $4, $5) "
+    "INSERT INTO instance_attributes (account_id, region, instance_id, attribute_type, value) VALUES ($1, $2, $3, $4, "
+    "$5) "
     "ON CONFLICT (account_id, region, instance_id, attribute_type) DO UPDATE SET value = EXCLUDED.value";
 constexpr const char* kDeleteInstanceAttributes =
     "DELETE FROM instance_attributes WHERE account_id = $1 AND region = $2 AND instance_id = $3";
 constexpr const char* kSetInstanceCalls =
     "UPDATE instances SET inbound_calls = $4, outbound_calls = $5 WHERE account_id = $1 AND region = $2 AND id = $3";
-constexpr const char* kSelectFlows =
-    "SELECT " CL_FLOW_COLUMNS " FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3 "
-    "AND ($4::text[] IS NULL OR type = ANY($4)) AND id > $5 ORDER BY id LIMIT $6";
+constexpr const char* kSelectFlows = "SELECT " CL_FLOW_COLUMNS
+                                     " FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3 "
+                                     "AND ($4::text[] IS NULL OR type = ANY($4)) AND id > $5 ORDER BY id LIMIT $6";
 constexpr const char* kDeleteFlow =
     "DELETE FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3 AND id = $4";
-constexpr const char* kDeleteFlows = "DELETE FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3";
+constexpr const char* kDeleteFlows =
+    "DELETE FROM contact_flows WHERE account_id = $1 AND region = $2 AND instance_id = $3";
 
 constexpr const char* kSelectSetting = "SELECT value FROM settings WHERE key = $1";
 constexpr const char* kInsertSetting =
@@ -255,11 +260,20 @@ constexpr const char* kConsumeFaultRule =
 
 // delete_everything: every table but the change log and schema_migrations.
 constexpr const char* kDeleteEverything[] = {
-    "DELETE FROM settings",          "DELETE FROM scopes",         "DELETE FROM instances",
-    "DELETE FROM traffic_distribution_groups", "DELETE FROM tags", "DELETE FROM idempotency",
-    "DELETE FROM blocks",            "DELETE FROM number_holds",   "DELETE FROM phone_numbers",
-    "DELETE FROM releases",          "DELETE FROM external_numbers", "DELETE FROM contact_flows",
-    "DELETE FROM fault_rules",       "DELETE FROM instance_attributes",
+    "DELETE FROM settings",
+    "DELETE FROM scopes",
+    "DELETE FROM instances",
+    "DELETE FROM traffic_distribution_groups",
+    "DELETE FROM tags",
+    "DELETE FROM idempotency",
+    "DELETE FROM blocks",
+    "DELETE FROM number_holds",
+    "DELETE FROM phone_numbers",
+    "DELETE FROM releases",
+    "DELETE FROM external_numbers",
+    "DELETE FROM contact_flows",
+    "DELETE FROM fault_rules",
+    "DELETE FROM instance_attributes",
 };
 
 // Snapshots (admin export/import).
@@ -418,11 +432,11 @@ class Connection {
     const std::string user_timeout = std::to_string(t.statement_ms);
     // Our defaults come before the connection string, which overrides them; client_encoding after
     // it, because the store exchanges UTF-8.
-    const char* keys[] = {"connect_timeout", "keepalives",        "keepalives_idle", "keepalives_interval",
-                          "keepalives_count", "tcp_user_timeout", "application_name", "dbname",
-                          "client_encoding",  nullptr};
-    const char* values[] = {connect_timeout.c_str(), "1", "5", "2", "3", user_timeout.c_str(), "connect-local",
-                            dsn.c_str(),             "UTF8", nullptr};
+    const char* keys[] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval", "keepalives_count",
+        "tcp_user_timeout", "application_name", "dbname",          "client_encoding",     nullptr};
+    const char* values[] = {connect_timeout.c_str(), "1",         "5",    "2",    "3", user_timeout.c_str(),
+                            "connect-local",         dsn.c_str(), "UTF8", nullptr};
     conn_ = PQconnectdbParams(keys, values, 1);
     if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
       std::string msg = conn_ ? PQerrorMessage(conn_) : "out of memory";
@@ -431,16 +445,17 @@ class Connection {
       throw PgError("postgres: cannot connect: " + trim(msg), "08001", true);
     }
     // Notices ("already exists, skipping") are not errors; nobody reads them.
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
     if (PQsetnonblocking(conn_, 1) != 0) {
       PQfinish(conn_);
       conn_ = nullptr;
       throw PgError("postgres: cannot make the connection non-blocking", "08000", true);
     }
-    const std::string settings = "SET statement_timeout = " + std::to_string(t.statement_ms) +
-                                 "; SET idle_in_transaction_session_timeout = " +
-                                 std::to_string(t.idle_in_transaction_ms) +
-                                 (t.schema.empty() ? "" : "; SET search_path = \"" + t.schema + "\"");
+    const std::string settings =
+        "SET statement_timeout = " + std::to_string(t.statement_ms) +
+        "; SET idle_in_transaction_session_timeout = " + std::to_string(t.idle_in_transaction_ms) +
+        (t.schema.empty() ? "" : "; SET search_path = \"" + t.schema + "\"");
     try {
       simple(settings.c_str());
     } catch (...) {
@@ -654,8 +669,7 @@ class Connection {
     for (const auto& s : steps) {
       ResultPtr r = next_result(deadline, text);
       if (!r) lost(text);
-      while (auto extra = next_result(deadline, text)) {
-      }
+      while (auto extra = next_result(deadline, text)) {}
       if (ok(r.get())) {
         out.emplace_back(r.release());
       } else {
@@ -686,9 +700,9 @@ class Connection {
 
   [[noreturn]] void timed_out(const char* text) {
     broken_ = true;
-    throw PgError(std::string("postgres: no answer within ") + std::to_string(session_.round_trip_ms()) + " ms (" +
-                      text + ")",
-                  kClientTimeout, true);
+    throw PgError(
+        std::string("postgres: no answer within ") + std::to_string(session_.round_trip_ms()) + " ms (" + text + ")",
+        kClientTimeout, true);
   }
 
   PGconn* conn_ = nullptr;
@@ -751,10 +765,9 @@ class PgTxn final : public WriteTxn {
   Insert insert_instance(const InstanceRecord& x) override {
     std::optional<std::string> alias_key;
     if (x.alias) alias_key = ascii_lower(x.alias);
-    auto r = c_.exec(sql::kInsertInstance,
-                     {x.account_id, x.region, x.id, x.identity_management_type, x.alias, alias_key, x.directory_id,
-                      x.inbound_calls, x.outbound_calls, x.service_role, x.created_ms, x.source_region,
-                      x.replica_region});
+    auto r = c_.exec(sql::kInsertInstance, {x.account_id, x.region, x.id, x.identity_management_type, x.alias,
+                                            alias_key, x.directory_id, x.inbound_calls, x.outbound_calls,
+                                            x.service_role, x.created_ms, x.source_region, x.replica_region});
     return r.rows() == 1 ? Insert::Ok : Insert::Conflict;
   }
   bool delete_instance(const Scope& s, const std::string& id) override {
@@ -794,23 +807,23 @@ class PgTxn final : public WriteTxn {
     return x;
   }
   std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& s,
-                                                                          const std::string& id) override {
+                                                                           const std::string& id) override {
     auto r = c_.exec(locking_ ? sql::kSelectTdgForUpdate : sql::kSelectTdg, {s.account_id, s.region, id});
     if (r.rows() == 0) return std::nullopt;
     return tdg_row(r, 0);
   }
   std::vector<TrafficDistributionGroupRecord> traffic_distribution_groups(const Scope& s,
-                                                                         const std::string& instance_id,
-                                                                         const std::string& after_id, int limit,
-                                                                         Millis gone_before_ms) override {
+                                                                          const std::string& instance_id,
+                                                                          const std::string& after_id, int limit,
+                                                                          Millis gone_before_ms) override {
     auto r = c_.exec(sql::kSelectTdgs, {s.account_id, s.region, instance_id, after_id, limit, gone_before_ms});
     std::vector<TrafficDistributionGroupRecord> out;
     for (int i = 0; i < r.rows(); ++i) out.push_back(tdg_row(r, i));
     return out;
   }
   Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& x) override {
-    auto r = c_.exec(sql::kInsertTdg, {x.account_id, x.region, x.id, x.instance_id, x.name, x.description,
-                                       x.is_default, x.created_ms});
+    auto r = c_.exec(sql::kInsertTdg,
+                     {x.account_id, x.region, x.id, x.instance_id, x.name, x.description, x.is_default, x.created_ms});
     return r.rows() == 1 ? Insert::Ok : Insert::Conflict;
   }
   void mark_traffic_distribution_group_deleted(const Scope& s, const std::string& id, Millis deleted_ms) override {
@@ -969,12 +982,13 @@ class PgTxn final : public WriteTxn {
   }
 
   static ContactFlowRecord flow_row(const Result& r, int i) {
-    return {r.text(i, 0), r.text(i, 1), r.text(i, 2),     r.text(i, 3), r.text(i, 4),   r.text(i, 5),
+    return {r.text(i, 0),     r.text(i, 1), r.text(i, 2), r.text(i, 3),    r.text(i, 4), r.text(i, 5),
             r.opt_text(i, 6), r.text(i, 7), r.text(i, 8), r.integer(i, 9), r.text(i, 10)};
   }
   std::optional<ContactFlowRecord> contact_flow(const Scope& s, const std::string& instance_id,
                                                 const std::string& id) override {
-    auto r = c_.exec(locking_ ? sql::kSelectFlowForUpdate : sql::kSelectFlow, {s.account_id, s.region, instance_id, id});
+    auto r =
+        c_.exec(locking_ ? sql::kSelectFlowForUpdate : sql::kSelectFlow, {s.account_id, s.region, instance_id, id});
     if (r.rows() == 0) return std::nullopt;
     return flow_row(r, 0);
   }
@@ -1030,13 +1044,9 @@ class PgTxn final : public WriteTxn {
   void put_fault_rule(const FaultRuleRecord& x) override {
     c_.exec(sql::kUpsertFaultRule, {x.id, x.definition, x.times_left});
   }
-  bool delete_fault_rule(const std::string& id) override {
-    return c_.exec(sql::kDeleteFaultRule, {id}).affected() > 0;
-  }
+  bool delete_fault_rule(const std::string& id) override { return c_.exec(sql::kDeleteFaultRule, {id}).affected() > 0; }
   void delete_fault_rules() override { c_.exec(sql::kDeleteFaultRules, {}); }
-  bool consume_fault_rule(const std::string& id) override {
-    return c_.exec(sql::kConsumeFaultRule, {id}).rows() == 1;
-  }
+  bool consume_fault_rule(const std::string& id) override { return c_.exec(sql::kConsumeFaultRule, {id}).rows() == 1; }
 
   void delete_everything() override {
     for (const char* statement : sql::kDeleteEverything) c_.exec(statement, {});
@@ -1162,8 +1172,7 @@ class PgTxn final : public WriteTxn {
             case Value::Kind::Null: params.emplace_back(std::nullopt); break;
             case Value::Kind::Int: params.emplace_back(std::to_string(row[col].as_int())); break;
             case Value::Kind::String: params.emplace_back(row[col].as_string()); break;
-            default:
-              throw std::invalid_argument("a value of " + t.name + " is neither a string, an integer nor null");
+            default: throw std::invalid_argument("a value of " + t.name + " is neither a string, an integer nor null");
           }
         }
         text += ")";
@@ -1188,7 +1197,8 @@ class PostgresStore final : public Store {
  public:
   explicit PostgresStore(const PostgresOptions& o)
       : dsn_(o.dsn),
-        session_{checked_schema(o.schema), o.connect_timeout_s, o.statement_timeout_ms, o.idle_in_transaction_timeout_ms},
+        session_{checked_schema(o.schema), o.connect_timeout_s, o.statement_timeout_ms,
+                 o.idle_in_transaction_timeout_ms},
         pool_size_(std::max<size_t>(1, o.pool_size)),
         max_attempts_(std::max(1, o.max_attempts)),
         on_commit_(o.on_commit) {
@@ -1197,7 +1207,8 @@ class PostgresStore final : public Store {
     open_change_log(*c);
     open_ = 1;  // the first pooled connection
     give(std::move(c));
-    for (size_t i = 0; i < std::max<size_t>(1, o.submit_threads); ++i) submitters_.emplace_back([this] { submit_loop(); });
+    for (size_t i = 0; i < std::max<size_t>(1, o.submit_threads); ++i)
+      submitters_.emplace_back([this] { submit_loop(); });
     keeper_ = std::thread([this] { keep_up_loop(); });
   }
 
@@ -1229,7 +1240,8 @@ class PostgresStore final : public Store {
   void read(const std::function<void(ReadTxn&)>& fn) override {
     catch_up(nullptr);  // before taking a pooled connection: most reads then hold one only briefly
     Lease lease(*this);
-    run(lease.conn, false, [&fn](PgTxn& t) { fn(t); }, /*caught_up=*/true);
+    run(
+        lease.conn, false, [&fn](PgTxn& t) { fn(t); }, /*caught_up=*/true);
   }
 
   void set_change_listener(ChangeListener listener) override {
@@ -1439,8 +1451,7 @@ class PostgresStore final : public Store {
     if (changes.empty() || !listener_) return;
     try {
       listener_(changes);
-    } catch (...) {
-    }
+    } catch (...) {}
   }
 
   void maybe_prune(Connection& c, int64_t now) {
@@ -1515,8 +1526,7 @@ class PostgresStore final : public Store {
         if (on_commit_) {
           try {
             on_commit_(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), 1);
-          } catch (...) {
-          }
+          } catch (...) {}
         }
         apply_own(txn.published(), seqs);
       }
@@ -1568,8 +1578,7 @@ class PostgresStore final : public Store {
       }
       try {
         job.done(outcome);
-      } catch (...) {
-      }
+      } catch (...) {}
     }
   }
 

@@ -9,9 +9,9 @@
 
 #include <atomic>
 #include <cctype>
-#include <cstring>
 #include <chrono>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <future>
@@ -54,7 +54,8 @@ constexpr const char* kRecordMigration = "INSERT INTO schema_migrations (name, a
 constexpr const char* kSelectInstance =
     "SELECT " CL_INSTANCE_COLUMNS " FROM instances WHERE account_id = ?1 AND region = ?2 AND id = ?3";
 constexpr const char* kSelectInstancesPage =
-    "SELECT " CL_INSTANCE_COLUMNS " FROM instances WHERE account_id = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4";
+    "SELECT " CL_INSTANCE_COLUMNS
+    " FROM instances WHERE account_id = ?1 AND region = ?2 AND id > ?3 ORDER BY id LIMIT ?4";
 constexpr const char* kCountInstances = "SELECT count(*) FROM instances WHERE account_id = ?1 AND region = ?2";
 constexpr const char* kInsertInstance =
     "INSERT INTO instances (account_id, region, id, identity_management_type, alias, alias_key, directory_id, "
@@ -72,7 +73,8 @@ constexpr const char* kPurgeGoneTdgs =
 constexpr const char* kInsertTdg =
     "INSERT INTO traffic_distribution_groups (" CL_TDG_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL)";
 constexpr const char* kSelectTdgs =
-    "SELECT " CL_TDG_COLUMNS " FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 "
+    "SELECT " CL_TDG_COLUMNS
+    " FROM traffic_distribution_groups WHERE account_id = ?1 AND region = ?2 "
     "AND (?3 = '' OR instance_id = ?3) AND id > ?4 AND (deleted_ms IS NULL OR deleted_ms >= ?6) ORDER BY id LIMIT ?5";
 constexpr const char* kMarkTdgDeleted =
     "UPDATE traffic_distribution_groups SET deleted_ms = ?4 WHERE account_id = ?1 AND region = ?2 AND id = ?3";
@@ -106,13 +108,14 @@ constexpr const char* kSetHold = "UPDATE number_holds SET held_until_ms = ?2 WHE
 constexpr const char* kActiveHolds =
     "SELECT number, held_until_ms FROM number_holds WHERE held_until_ms > ?1 ORDER BY number";
 
-#define CL_PHONE_COLUMNS                                                                                    \
+#define CL_PHONE_COLUMNS                                                                                       \
   "id, account_id, region, number, country, type, target_arn, description, source_arn, workflow, started_ms, " \
   "settles_ms, failed_message, flow_arn, vanishes_ms, counts_toward_quota"
-constexpr const char* kSelectPhoneNumber = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND id = ?2";
-constexpr const char* kInsertPhoneNumber =
-    "INSERT INTO phone_numbers (" CL_PHONE_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-    "?15, ?16)";
+constexpr const char* kSelectPhoneNumber =
+    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND id = ?2";
+constexpr const char* kInsertPhoneNumber = "INSERT INTO phone_numbers (" CL_PHONE_COLUMNS
+                                           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                                           "?15, ?16)";
 constexpr const char* kUpdatePhoneNumber =
     "UPDATE phone_numbers SET account_id = ?2, region = ?3, number = ?4, country = ?5, type = ?6, target_arn = ?7, "
     "description = ?8, source_arn = ?9, workflow = ?10, started_ms = ?11, settles_ms = ?12, failed_message = ?13, "
@@ -124,39 +127,45 @@ constexpr const char* kHolderOf =
 // A page of a list walks one index in number order from the page's key: (account_id, region,
 // number) for a whole scope, (target_arn, number) for one target, whose numbers may be few among
 // the scope's. Either way a page costs O(page), not O(numbers before it).
-#define CL_PHONE_PAGE_FILTERS                                                                 \
-  "AND number > ?4 AND number >= ?5 AND number < ?6 "                                         \
-  "AND (?7 IS NULL OR country IN (SELECT value FROM json_each(?7))) "                         \
-  "AND (?8 IS NULL OR type IN (SELECT value FROM json_each(?8))) "                            \
-  "AND (?9 = 0 OR (settles_ms <= ?10 AND failed_message IS NULL)) AND vanishes_ms > ?10 "     \
+#define CL_PHONE_PAGE_FILTERS                                                             \
+  "AND number > ?4 AND number >= ?5 AND number < ?6 "                                     \
+  "AND (?7 IS NULL OR country IN (SELECT value FROM json_each(?7))) "                     \
+  "AND (?8 IS NULL OR type IN (SELECT value FROM json_each(?8))) "                        \
+  "AND (?9 = 0 OR (settles_ms <= ?10 AND failed_message IS NULL)) AND vanishes_ms > ?10 " \
   "ORDER BY number LIMIT ?11"
 constexpr const char* kSelectPhoneNumbers = "SELECT " CL_PHONE_COLUMNS
                                             " FROM phone_numbers INDEXED BY phone_numbers_scope "
                                             "WHERE account_id = ?1 AND region = ?2 " CL_PHONE_PAGE_FILTERS;
-constexpr const char* kSelectTargetPhoneNumbers = "SELECT " CL_PHONE_COLUMNS
-                                                  " FROM phone_numbers INDEXED BY phone_numbers_target "
-                                                  "WHERE target_arn = ?3 AND account_id = ?1 AND region = ?2 "
-                                                  CL_PHONE_PAGE_FILTERS;
+constexpr const char* kSelectTargetPhoneNumbers =
+    "SELECT " CL_PHONE_COLUMNS
+    " FROM phone_numbers INDEXED BY phone_numbers_target "
+    "WHERE target_arn = ?3 AND account_id = ?1 AND region = ?2 " CL_PHONE_PAGE_FILTERS;
 constexpr const char* kCountQuotaNumbers = "SELECT numbers FROM target_usage WHERE target_arn = ?1";
-constexpr const char* kTargetNumbers = "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE target_arn = ?1 ORDER BY number";
-constexpr const char* kFlowAssociations =
-    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE account_id = ?1 AND flow_arn IS NOT NULL "
-    "AND substr(flow_arn, 1, length(?2)) = ?2 AND id > ?3 ORDER BY id LIMIT ?4";
+constexpr const char* kTargetNumbers =
+    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE target_arn = ?1 ORDER BY number";
+constexpr const char* kFlowAssociations = "SELECT " CL_PHONE_COLUMNS
+                                          " FROM phone_numbers WHERE account_id = ?1 AND flow_arn IS NOT NULL "
+                                          "AND substr(flow_arn, 1, length(?2)) = ?2 AND id > ?3 ORDER BY id LIMIT ?4";
 constexpr const char* kClearFlow = "UPDATE phone_numbers SET flow_arn = NULL WHERE flow_arn = ?1";
 
-constexpr const char* kInsertRelease = "INSERT INTO releases (account_id, region, released_ms, number) VALUES (?1, ?2, ?3, ?4)";
+constexpr const char* kInsertRelease =
+    "INSERT INTO releases (account_id, region, released_ms, number) VALUES (?1, ?2, ?3, ?4)";
 constexpr const char* kCountReleases =
     "SELECT count(*), min(released_ms) FROM releases WHERE account_id = ?1 AND region = ?2 AND released_ms > ?3";
 
-constexpr const char* kSelectExternal = "SELECT source_arn, number, country, type FROM external_numbers WHERE source_arn = ?1";
-constexpr const char* kSelectExternals = "SELECT source_arn, number, country, type FROM external_numbers ORDER BY source_arn";
+constexpr const char* kSelectExternal =
+    "SELECT source_arn, number, country, type FROM external_numbers WHERE source_arn = ?1";
+constexpr const char* kSelectExternals =
+    "SELECT source_arn, number, country, type FROM external_numbers ORDER BY source_arn";
 constexpr const char* kUpsertExternal =
     "INSERT INTO external_numbers (source_arn, number, country, type) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (source_arn) DO UPDATE SET number = excluded.number, country = excluded.country, type = excluded.type";
 
-#define CL_FLOW_COLUMNS "account_id, region, instance_id, id, name, type, description, content, status, modified_ms, state"
+#define CL_FLOW_COLUMNS \
+  "account_id, region, instance_id, id, name, type, description, content, status, modified_ms, state"
 constexpr const char* kSelectFlow =
-    "SELECT " CL_FLOW_COLUMNS " FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
+    "SELECT " CL_FLOW_COLUMNS
+    " FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
 constexpr const char* kInsertFlow =
     "INSERT INTO contact_flows (" CL_FLOW_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 constexpr const char* kUpdateFlow =
@@ -166,17 +175,21 @@ constexpr const char* kUpdateFlow =
 constexpr const char* kSelectInstanceAttributes =
     "SELECT attribute_type, value FROM instance_attributes WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3";
 constexpr const char* kUpsertInstanceAttribute =
-    "INSERT INTO instance_attributes (account_id, region, instance_id, attribute_type, value) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "INSERT INTO instance_attributes (account_id, region, instance_id, attribute_type, value) VALUES (?1, ?2, ?3, ?4, "
+    "?5) "
     "ON CONFLICT (account_id, region, instance_id, attribute_type) DO UPDATE SET value = excluded.value";
 constexpr const char* kDeleteInstanceAttributes =
     "DELETE FROM instance_attributes WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3";
 constexpr const char* kSetInstanceCalls =
     "UPDATE instances SET inbound_calls = ?4, outbound_calls = ?5 WHERE account_id = ?1 AND region = ?2 AND id = ?3";
 constexpr const char* kSelectFlows =
-    "SELECT " CL_FLOW_COLUMNS " FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 "
+    "SELECT " CL_FLOW_COLUMNS
+    " FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 "
     "AND (?4 IS NULL OR type IN (SELECT value FROM json_each(?4))) AND id > ?5 ORDER BY id LIMIT ?6";
-constexpr const char* kDeleteFlow = "DELETE FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
-constexpr const char* kDeleteFlows = "DELETE FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3";
+constexpr const char* kDeleteFlow =
+    "DELETE FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3 AND id = ?4";
+constexpr const char* kDeleteFlows =
+    "DELETE FROM contact_flows WHERE account_id = ?1 AND region = ?2 AND instance_id = ?3";
 
 constexpr const char* kSelectFaultRules = "SELECT id, definition, times_left FROM fault_rules ORDER BY id";
 constexpr const char* kUpsertFaultRule =
@@ -248,8 +261,7 @@ std::string file_of(const std::string& uri) {
     case SQLITE_CORRUPT:
       throw StoreFailure(file +
                          " is not a connect-local database (or is corrupt): move it away or choose another --data-dir");
-    default:
-      throw e;
+    default: throw e;
   }
 }
 
@@ -473,7 +485,7 @@ void bind_phone(Stmt& s, const PhoneNumberRecord& r) {
 }
 
 ContactFlowRecord flow_row(const Stmt& s) {
-  return {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4),      s.text(5),
+  return {s.text(0),     s.text(1), s.text(2), s.text(3),    s.text(4), s.text(5),
           s.opt_text(6), s.text(7), s.text(8), s.integer(9), s.text(10)};
 }
 
@@ -510,15 +522,17 @@ class SqliteTxn final : public WriteTxn {
     s.step();
     return s.integer(0);
   }
-  std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc, const std::string& id) override {
+  std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc,
+                                                                           const std::string& id) override {
     Stmt s(c_, sql::kSelectTdg);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
     if (!s.step()) return std::nullopt;
     return tdg_row(s);
   }
-  std::vector<TrafficDistributionGroupRecord> traffic_distribution_groups(const Scope& sc, const std::string& instance_id,
-                                                                         const std::string& after_id, int limit,
-                                                                         Millis gone_before_ms) override {
+  std::vector<TrafficDistributionGroupRecord> traffic_distribution_groups(const Scope& sc,
+                                                                          const std::string& instance_id,
+                                                                          const std::string& after_id, int limit,
+                                                                          Millis gone_before_ms) override {
     Stmt s(c_, sql::kSelectTdgs);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, after_id).bind(5, int64_t{limit});
     s.bind(6, gone_before_ms);
@@ -531,7 +545,8 @@ class SqliteTxn final : public WriteTxn {
     while (s.step()) out.emplace(s.text(0), s.text(1));
     return out;
   }
-  std::optional<IdempotencyRecord> idempotency(const Scope& sc, const std::string& op, const std::string& token) override {
+  std::optional<IdempotencyRecord> idempotency(const Scope& sc, const std::string& op,
+                                               const std::string& token) override {
     Stmt s(c_, sql::kSelectIdempotency);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, op).bind(4, token);
     if (!s.step()) return std::nullopt;
@@ -594,7 +609,9 @@ class SqliteTxn final : public WriteTxn {
   }
   std::vector<ExternalNumber> external_numbers() override {
     Stmt s(c_, sql::kSelectExternals);
-    return rows<ExternalNumber>(s, [](const Stmt& r) { return ExternalNumber{r.text(0), r.text(1), r.text(2), r.text(3)}; });
+    return rows<ExternalNumber>(s, [](const Stmt& r) {
+      return ExternalNumber{r.text(0), r.text(1), r.text(2), r.text(3)};
+    });
   }
   std::map<std::string, std::string> instance_attributes(const Scope& sc, const std::string& instance_id) override {
     Stmt s(c_, sql::kSelectInstanceAttributes);
@@ -603,7 +620,8 @@ class SqliteTxn final : public WriteTxn {
     while (s.step()) out.emplace(s.text(0), s.text(1));
     return out;
   }
-  std::optional<ContactFlowRecord> contact_flow(const Scope& sc, const std::string& instance_id, const std::string& id) override {
+  std::optional<ContactFlowRecord> contact_flow(const Scope& sc, const std::string& instance_id,
+                                                const std::string& id) override {
     Stmt s(c_, sql::kSelectFlow);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, instance_id).bind(4, id);
     if (!s.step()) return std::nullopt;
@@ -631,7 +649,9 @@ class SqliteTxn final : public WriteTxn {
   }
   std::vector<FaultRuleRecord> fault_rules() override {
     Stmt s(c_, sql::kSelectFaultRules);
-    return rows<FaultRuleRecord>(s, [](const Stmt& r) { return FaultRuleRecord{r.text(0), r.text(1), r.opt_integer(2)}; });
+    return rows<FaultRuleRecord>(s, [](const Stmt& r) {
+      return FaultRuleRecord{r.text(0), r.text(1), r.opt_integer(2)};
+    });
   }
 
   // ---- writes ----
@@ -670,7 +690,12 @@ class SqliteTxn final : public WriteTxn {
   }
   Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& r) override {
     Stmt s(c_, sql::kInsertTdg);
-    s.bind(1, r.account_id).bind(2, r.region).bind(3, r.id).bind(4, r.instance_id).bind(5, r.name).bind(6, r.description);
+    s.bind(1, r.account_id)
+        .bind(2, r.region)
+        .bind(3, r.id)
+        .bind(4, r.instance_id)
+        .bind(5, r.name)
+        .bind(6, r.description);
     s.bind(7, r.is_default).bind(8, r.created_ms);
     return s.insert();
   }
@@ -703,8 +728,8 @@ class SqliteTxn final : public WriteTxn {
     s.bind(1, arn);
     s.step();
   }
-  Insert insert_idempotency(const Scope& sc, const std::string& op, const std::string& token, const IdempotencyRecord& r,
-                            Millis expired_before_ms) override {
+  Insert insert_idempotency(const Scope& sc, const std::string& op, const std::string& token,
+                            const IdempotencyRecord& r, Millis expired_before_ms) override {
     Stmt s(c_, sql::kInsertIdempotency);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, op).bind(4, token);
     s.bind(5, r.request_hash).bind(6, r.response).bind(7, r.created_ms).bind(8, expired_before_ms);
@@ -879,7 +904,8 @@ class SqliteTxn final : public WriteTxn {
       if (sqlite3_prepare_v2(c_.db(), text.c_str(), -1, &st, nullptr) != SQLITE_OK) fail(c_.db(), "prepare " + text);
       std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(st, sqlite3_finalize);
       for (const auto& row : t.rows) {
-        if (row.size() != t.columns.size()) throw std::invalid_argument("a row of " + t.name + " has the wrong number of values");
+        if (row.size() != t.columns.size())
+          throw std::invalid_argument("a row of " + t.name + " has the wrong number of values");
         sqlite3_reset(st);
         for (size_t i = 0; i < row.size(); ++i) {
           const int at = static_cast<int>(i) + 1;
@@ -914,9 +940,7 @@ class SqliteTxn final : public WriteTxn {
     return out;
   }
   // Statements built from table names live as long as the connection's cache: keep their text.
-  const char* statement_text(std::string text) {
-    return dynamic_texts_.insert(std::move(text)).first->c_str();
-  }
+  const char* statement_text(std::string text) { return dynamic_texts_.insert(std::move(text)).first->c_str(); }
 
   Connection& c_;
   std::vector<Change> published_;
@@ -1124,8 +1148,7 @@ class SqliteStore final : public Store {
         done.commit_error = std::current_exception();
         try {
           c.exec(sql::kRollback);
-        } catch (...) {
-        }
+        } catch (...) {}
       }
       done.jobs = std::move(batch);
       batch = {};
@@ -1155,7 +1178,8 @@ class SqliteStore final : public Store {
       }
       std::exception_ptr sync_error;
       if (::fdatasync(wal_fd_) != 0)
-        sync_error = std::make_exception_ptr(StoreFailure(std::string("sqlite: syncing the WAL: ") + std::strerror(errno)));
+        sync_error =
+            std::make_exception_ptr(StoreFailure(std::string("sqlite: syncing the WAL: ") + std::strerror(errno)));
       for (auto& b : batches) {
         if (sync_error && !b.commit_error) b.commit_error = sync_error;
         answer(b);
