@@ -280,7 +280,7 @@ int admin_main(std::vector<std::string> args) {
 
   std::function<int(Client&)> action;
   // CLI11 runs the innermost command's callback first: it is the one that acts.
-  auto on = [&](CLI::App* cmd, std::function<int(Client&)> fn) {
+  auto on = [&](CLI::App* cmd, const std::function<int(Client&)>& fn) {
     cmd->callback([&action, fn] {
       if (!action) action = fn;
     });

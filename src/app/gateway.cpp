@@ -144,7 +144,8 @@ void Gateway::handle(http::Request&& request, http::Responder respond, bool off_
   ctx.request_id = std::move(request_id);
   // One request in flight: built on the I/O thread, finished wherever the domain call completes.
   auto finish = [this, op, started, request_id = ctx.request_id, respond = std::move(respond),
-                 client = request.remote_address, account = ctx.account_id, region = ctx.region](connect::Outcome o) {
+                 client = request.remote_address, account = ctx.account_id,
+                 region = ctx.region](const connect::Outcome& o) {
     http::Response r;
     std::string code = "OK";
     try {

@@ -111,7 +111,7 @@ std::vector<std::string> policy_resources(std::string_view operation, const Valu
     std::string arn = resource_of(m, input, caller);
     if (std::find(out.begin(), out.end(), arn) == out.end()) out.push_back(std::move(arn));
   }
-  if (out.empty()) out.push_back("*");
+  if (out.empty()) out.emplace_back("*");
   return out;
 }
 

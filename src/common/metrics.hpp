@@ -30,7 +30,7 @@ class Histogram {
 class Metrics {
  public:
   Metrics();
-  void record_request(const std::string& operation, const std::string& code, double seconds);
+  void record_request(const std::string& op_name, const std::string& code, double seconds);
   void record_commit(double seconds, size_t transactions);
   std::string render() const;
 

@@ -83,7 +83,7 @@ struct RefOptions {
 };
 
 // Parses `text` as one of `kinds`. Pure; never throws.
-ResourceRefResult parse_resource_ref(std::string_view text, ResourceKinds kinds, const Caller& caller,
+ResourceRefResult parse_resource_ref(std::string_view text, ResourceKinds allowed, const Caller& caller,
                                      const RefOptions& options = {});
 
 // The regions where Amazon Connect runs in partition `aws` (credential scopes and ARNs name only these).

@@ -65,12 +65,12 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-void format_http_date(int64_t t, char* out) {
+void format_http_date(int64_t unix_seconds, char* out) {
   static constexpr char kDays[7][4] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};  // day 0 was a Thursday
   static constexpr char kMonths[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   int64_t days, secs;
-  split_seconds(t, days, secs);
+  split_seconds(unix_seconds, days, secs);
   const CivilDate c = civil_from_days(days);
   std::memcpy(out, kDays[((days % 7) + 7) % 7], 3);
   out[3] = ',';
@@ -86,7 +86,7 @@ void format_http_date(int64_t t, char* out) {
   put2(out + 20, static_cast<unsigned>(secs / 60 % 60));
   out[22] = ':';
   put2(out + 23, static_cast<unsigned>(secs % 60));
-  std::memcpy(out + 25, " GMT", 4);
+  std::memcpy(out + 25, " GMT", 4);  // NOLINT(bugprone-not-null-terminated-result): a fixed-width field, not a C string
 }
 
 std::string http_date(int64_t unix_seconds) {

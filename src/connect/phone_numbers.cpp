@@ -402,7 +402,7 @@ Value Service::list_phone_numbers(const RequestContext& ctx, const Value& in, st
     else if (ty == "DID")
       q.types.insert(q.types.end(), {"DID", "SHARED", "THIRD_PARTY_DID", "SHORT_CODE"});
     else
-      q.types.push_back("-");  // a type v1 never reports matches nothing
+      q.types.emplace_back("-");  // a type v1 never reports matches nothing
   }
   q.claimed_only = true;
   q.now_ms = ctx.now_ms;

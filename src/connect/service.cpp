@@ -68,7 +68,7 @@ Service::Service(store::Store& store, const inventory::NumberPlan& plan, invento
       inventory_(inventory),
       clock_(clock),
       ids_(ids),
-      config_(std::move(config)),
+      config_(config),
       apply_clock_offset_(std::move(apply_clock_offset)) {
   handlers_ = {
       {"CreateInstance", writes(&Service::create_instance)},
@@ -294,7 +294,7 @@ void Service::run_write(const Handler& h, RequestContext ctx, Value input, Done 
     // A lost response: the change is made, the client sees an error and retries.
     if (auto f = faults_.error_for(c.operation, number, true); f && fire_fault(t, *f)) run->fault = f->error;
   };
-  auto finish = [run](std::exception_ptr e) {
+  auto finish = [run](const std::exception_ptr& e) {
     Outcome out;
     if (e)
       out.error = e;

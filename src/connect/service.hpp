@@ -63,7 +63,7 @@ class Service {
   bool local_reads() const { return store_.local_reads(); }
 
   // Admin: inventory blocks (each checked against the number plan; std::invalid_argument).
-  void add_blocks(const std::vector<inventory::BlockSpec>& blocks);
+  void add_blocks(const std::vector<inventory::BlockSpec>& specs);
   std::vector<inventory::BlockSpec> blocks();
   // Admin: numbers for ImportPhoneNumber; std::invalid_argument for a bad one.
   void add_external_numbers(const std::vector<store::ExternalNumber>& numbers);
@@ -163,7 +163,7 @@ class Service {
   // Resolves an InstanceId input (bare id or ARN) in the caller's scope; ResourceNotFound otherwise.
   store::InstanceRecord require_instance(store::ReadTxn& t, const RequestContext& ctx, const std::string& id_or_arn);
   // The stored resource behind a taggable ARN, as its ARN; ResourceNotFound when there is none.
-  std::string require_taggable(store::ReadTxn& t, const RequestContext& ctx, const std::string& arn);
+  std::string require_taggable(store::ReadTxn& t, const RequestContext& ctx, const std::string& text);
   // Where a request may reach a resource from: only its home region (claims, updates, releases,
   // deletes), or also the replica region of a replicated instance, by full ARN (SPEC §7).
   enum class Access { Home, FromReplica };

@@ -371,7 +371,7 @@ std::atomic<bool> strict_output{false};
 std::vector<std::string> output_problems(const Shape* output, const Value& value) {
   std::vector<std::string> out;
   if (!output) {
-    if (!value.is_null() && !(value.is_map() && value.as_map().empty())) out.push_back("output given, none modeled");
+    if (!value.is_null() && !(value.is_map() && value.as_map().empty())) out.emplace_back("output given, none modeled");
     return out;
   }
   check_typed(*output, value, "", out);

@@ -423,6 +423,15 @@ struct SessionSettings {
   int64_t round_trip_ms() const { return statement_ms + 5000; }
 };
 
+// Every row of a result through `row(i)`, into a vector sized once.
+template <class Row>
+auto map_rows(const Result& r, Row&& row) {
+  std::vector<std::decay_t<decltype(row(0))>> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(row(i));
+  return out;
+}
+
 // One libpq connection, used by one thread at a time. Every round trip has a deadline; when it
 // passes, or the connection fails, the connection is marked broken and must be dropped.
 class Connection {
@@ -751,8 +760,7 @@ class PgTxn final : public WriteTxn {
   }
   std::vector<InstanceRecord> instances(const Scope& s, const std::string& after_id, int limit) override {
     auto r = c_.exec(sql::kSelectInstancesPage, {s.account_id, s.region, after_id, limit});
-    std::vector<InstanceRecord> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back(instance_row(r, i));
+    auto out = map_rows(r, [&](int i) { return instance_row(r, i); });
     return out;
   }
   int64_t count_instances(const Scope& s) override {
@@ -817,8 +825,7 @@ class PgTxn final : public WriteTxn {
                                                                           const std::string& after_id, int limit,
                                                                           Millis gone_before_ms) override {
     auto r = c_.exec(sql::kSelectTdgs, {s.account_id, s.region, instance_id, after_id, limit, gone_before_ms});
-    std::vector<TrafficDistributionGroupRecord> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back(tdg_row(r, i));
+    auto out = map_rows(r, [&](int i) { return tdg_row(r, i); });
     return out;
   }
   Insert insert_traffic_distribution_group(const TrafficDistributionGroupRecord& x) override {
@@ -831,8 +838,7 @@ class PgTxn final : public WriteTxn {
   }
   std::vector<std::string> delete_gone_traffic_distribution_groups(const Scope& s, Millis gone_before_ms) override {
     auto r = c_.exec(sql::kPurgeGoneTdgs, {s.account_id, s.region, gone_before_ms});
-    std::vector<std::string> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+    auto out = map_rows(r, [&](int i) { return r.text(i, 0); });
     std::sort(out.begin(), out.end());
     return out;
   }
@@ -873,9 +879,9 @@ class PgTxn final : public WriteTxn {
 
   std::vector<BlockRecord> blocks() override {
     auto r = c_.exec(sql::kSelectBlocks, {});
-    std::vector<BlockRecord> out;
-    for (int i = 0; i < r.rows(); ++i)
-      out.push_back({r.integer(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), static_cast<int>(r.integer(i, 4))});
+    auto out = map_rows(r, [&](int i) {
+      return BlockRecord{r.integer(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3), static_cast<int>(r.integer(i, 4))};
+    });
     return out;
   }
   Insert insert_block(BlockRecord& b) override {
@@ -973,8 +979,9 @@ class PgTxn final : public WriteTxn {
   }
   std::vector<ExternalNumber> external_numbers() override {
     auto r = c_.exec(sql::kSelectExternals, {});
-    std::vector<ExternalNumber> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)});
+    auto out = map_rows(r, [&](int i) {
+      return ExternalNumber{r.text(i, 0), r.text(i, 1), r.text(i, 2), r.text(i, 3)};
+    });
     return out;
   }
   void put_external_number(const ExternalNumber& n) override {
@@ -996,8 +1003,7 @@ class PgTxn final : public WriteTxn {
                                                const std::vector<std::string>& types, const std::string& after_id,
                                                int limit) override {
     auto r = c_.exec(sql::kSelectFlows, {s.account_id, s.region, instance_id, text_array(types), after_id, limit});
-    std::vector<ContactFlowRecord> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back(flow_row(r, i));
+    auto out = map_rows(r, [&](int i) { return flow_row(r, i); });
     return out;
   }
   std::vector<PhoneNumberRecord> flow_associations(const std::string& account_id, const std::string& flow_arn_prefix,
@@ -1037,8 +1043,7 @@ class PgTxn final : public WriteTxn {
 
   std::vector<FaultRuleRecord> fault_rules() override {
     auto r = c_.exec(sql::kSelectFaultRules, {});
-    std::vector<FaultRuleRecord> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.opt_integer(i, 2)});
+    auto out = map_rows(r, [&](int i) { return FaultRuleRecord{r.text(i, 0), r.text(i, 1), r.opt_integer(i, 2)}; });
     return out;
   }
   void put_fault_rule(const FaultRuleRecord& x) override {
@@ -1138,14 +1143,12 @@ class PgTxn final : public WriteTxn {
 
   std::vector<std::string> table_names() {
     auto r = c_.exec(sql::kListTables, {});
-    std::vector<std::string> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+    auto out = map_rows(r, [&](int i) { return r.text(i, 0); });
     return out;
   }
   std::vector<std::string> columns_of(const std::string& table) {
     auto r = c_.exec(sql::kTableColumns, {table});
-    std::vector<std::string> out;
-    for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+    auto out = map_rows(r, [&](int i) { return r.text(i, 0); });
     return out;
   }
 

@@ -1019,7 +1019,7 @@ class SqliteStore final : public Store {
     std::promise<void> result;
     auto done = result.get_future();
     submit([&fn](WriteTxn& t) { fn(t); },
-           [&result](std::exception_ptr e) {
+           [&result](const std::exception_ptr& e) {
              if (e)
                result.set_exception(e);
              else
