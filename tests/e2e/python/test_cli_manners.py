@@ -4,6 +4,7 @@ directory, an access-log line per request (text and JSON, never a secret) and st
 
 Runs the real binary; servers listen on free loopback ports."""
 
+import atexit
 import json
 import os
 import re
@@ -25,6 +26,25 @@ SESSION_TOKEN = "SessionTokenMannersDoNotLog456"
 ADMIN_TOKEN = "AdminTokenMannersDoNotLog789"
 
 
+_reachable_binary = []
+
+
+def binary_for(user):
+    """The binary, or for another user a copy in a directory anyone can reach (a clone under /root
+    is not readable by nobody)."""
+    if user is None:
+        return BINARY
+    if not _reachable_binary:
+        d = tempfile.mkdtemp(prefix="cl-manners-bin-")
+        os.chmod(d, 0o755)
+        path = os.path.join(d, "connect-local")
+        shutil.copy2(BINARY, path)
+        os.chmod(path, 0o755)
+        atexit.register(shutil.rmtree, d, True)
+        _reachable_binary.append(path)
+    return _reachable_binary[0]
+
+
 def run(args, cwd=None, timeout=20, user=None):
     """Runs the binary to completion; returns (exit code, stdout, stderr)."""
     preexec = None
@@ -33,7 +53,7 @@ def run(args, cwd=None, timeout=20, user=None):
             os.setgroups([])
             os.setgid(user)
             os.setuid(user)
-    p = subprocess.run([BINARY, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
+    p = subprocess.run([binary_for(user), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
                        stdin=subprocess.DEVNULL, preexec_fn=preexec)
     return p.returncode, p.stdout, p.stderr
 

@@ -185,7 +185,7 @@ class StsGetCallerIdentity(ServerTestCase):
             self.assertEqual(out["Arn"], f"arn:aws:sts::{ACCOUNT}:assumed-role/connect-local/{SESSION_KEY}")
             p = subprocess.run([aws, "sts", "get-session-token", "--endpoint-url", self.server.endpoint],
                                env=env, capture_output=True, text=True, timeout=60)
-            self.assertEqual(p.returncode, 255)
+            self.assertIn(p.returncode, (254, 255))  # a service error: v2 exits 254, v1 255
             self.assertIn("(InvalidAction)", p.stderr)
 
 
