@@ -18,6 +18,7 @@
 
 #include "common/ids.hpp"
 #include "store/postgres/postgres_store.hpp"
+#include "store/sqlite/record_cache.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "support/temp_dir.hpp"
@@ -297,6 +298,74 @@ TYPED_TEST(StoreTest, GroupsAreListedByInstanceAndGoneGroupsArePurged) {
     EXPECT_EQ(t.insert_traffic_distribution_group(this->group("g5", "three")), Insert::Ok);
   });
   this->store->read([&](ReadTxn& t) { EXPECT_FALSE(t.traffic_distribution_group(this->scope, "g3")); });
+}
+
+// A read after a write's commit sees what the write did to instances and groups, whatever an
+// earlier read saw (the SQLite store keeps the records reads saw: they must go when they change).
+TYPED_TEST(StoreTest, ReadsAfterACommitSeeItsInstancesAndGroupsNotEarlierOnes) {
+  auto seen_instance = [&] {
+    std::optional<InstanceRecord> r;
+    this->store->read([&](ReadTxn& t) { r = t.instance(this->scope, "a"); });
+    return r;
+  };
+  auto seen_group = [&] {
+    std::optional<TrafficDistributionGroupRecord> g;
+    this->store->read([&](ReadTxn& t) { g = t.traffic_distribution_group(this->scope, "g"); });
+    return g;
+  };
+  EXPECT_FALSE(seen_instance());
+  this->store->write([&](WriteTxn& t) {
+    t.insert_instance(this->instance("a", "x"));
+    t.insert_traffic_distribution_group(this->group("g", "n", "a"));
+  });
+  ASSERT_TRUE(seen_instance());
+  EXPECT_FALSE(seen_instance()->inbound_calls);
+  EXPECT_FALSE(seen_group()->deleted_ms);
+
+  this->store->write([&](WriteTxn& t) { t.set_instance_calls(this->scope, "a", true, false); });
+  EXPECT_TRUE(seen_instance()->inbound_calls);
+  this->store->write([&](WriteTxn& t) { t.set_replica_region(this->scope, "a", "us-west-2"); });
+  EXPECT_EQ(seen_instance()->replica_region, std::optional<std::string>("us-west-2"));
+  this->store->write([&](WriteTxn& t) { t.mark_traffic_distribution_group_deleted(this->scope, "g", 50); });
+  EXPECT_EQ(seen_group()->deleted_ms, std::optional<Millis>(50));
+  this->store->write([&](WriteTxn& t) { t.delete_gone_traffic_distribution_groups(this->scope, 51); });
+  EXPECT_FALSE(seen_group());
+  this->store->write([&](WriteTxn& t) { t.delete_instance(this->scope, "a"); });
+  EXPECT_FALSE(seen_instance());
+
+  // Created again under the same id, then reset (delete_everything), then a snapshot loaded.
+  std::vector<TableSnapshot> snapshot;
+  this->store->write([&](WriteTxn& t) {
+    t.insert_instance(this->instance("a", "y"));
+    t.insert_traffic_distribution_group(this->group("g", "m", "a"));
+  });
+  EXPECT_EQ(seen_instance()->alias, std::optional<std::string>("y"));
+  EXPECT_EQ(seen_group()->name, "m");
+  this->store->read([&](ReadTxn& t) { snapshot = t.dump_tables(); });
+  this->store->write([&](WriteTxn& t) { t.delete_everything(); });
+  EXPECT_FALSE(seen_instance());
+  EXPECT_FALSE(seen_group());
+  this->store->write([&](WriteTxn& t) { t.load_tables(snapshot); });
+  EXPECT_EQ(seen_instance()->alias, std::optional<std::string>("y"));
+  this->store->write([&](WriteTxn& t) {
+    t.set_instance_calls(this->scope, "a", false, true);
+    t.mark_traffic_distribution_group_deleted(this->scope, "g", 7);
+  });
+  EXPECT_TRUE(seen_instance()->outbound_calls);
+  EXPECT_EQ(seen_group()->deleted_ms, std::optional<Millis>(7));
+  this->store->write([&](WriteTxn& t) {
+    t.delete_everything();
+    t.load_tables(snapshot);
+  });
+  EXPECT_FALSE(seen_instance()->outbound_calls);  // as in the snapshot
+  EXPECT_FALSE(seen_group()->deleted_ms);
+  // A write that fails keeps nothing, and reads go on seeing the committed state.
+  EXPECT_THROW(this->store->write([&](WriteTxn& t) {
+    t.delete_instance(this->scope, "a");
+    throw std::runtime_error("rolled back");
+  }),
+               std::runtime_error);
+  EXPECT_TRUE(seen_instance());
 }
 
 // --- Tags, idempotency, settings -----------------------------------------------------------------
@@ -1191,6 +1260,199 @@ TEST(SqliteGroupCommit, AFailedTransactionInABatchKeepsNothingAndTheOthersInItCo
   s->read([&](ReadTxn& t) {
     for (int i = 0; i < kQueued; ++i) EXPECT_EQ(t.setting("k" + std::to_string(i)).has_value(), i % 2 == 0) << i;
   });
+}
+
+// --- SQLite: the record cache of read transactions -----------------------------------------------
+
+InstanceRecord plain_instance(const Scope& s, const std::string& id) {
+  InstanceRecord r;
+  r.account_id = s.account_id;
+  r.region = s.region;
+  r.id = id;
+  r.identity_management_type = "CONNECT_MANAGED";
+  r.service_role = "role";
+  return r;
+}
+
+// The classic race, driven step by step: a reader misses, reads the old row, a commit invalidates,
+// and the reader offers the old row. It must not stay: the next reader reads the new one.
+TEST(SqliteRecordCache, ARowReadBeforeAnInvalidatingCommitIsNotKept) {
+  RecordCache cache;
+  const Scope s{"111111111111", "us-east-1"};
+  auto old_row = plain_instance(s, "a");
+  auto new_row = old_row;
+  new_row.inbound_calls = true;
+
+  const uint64_t before = cache.generation();
+  auto got = cache.instance(before, s, "a", [&] {
+    // The SELECT has returned the old row; the writer commits and invalidates now.
+    cache.begin_change();
+    cache.end_change();
+    return std::optional(old_row);
+  });
+  EXPECT_FALSE(got->inbound_calls);  // what its snapshot held
+  EXPECT_EQ(cache.size(), 0u);
+
+  int loads = 0;
+  const uint64_t after = cache.generation();
+  got = cache.instance(after, s, "a", [&] { return ++loads, std::optional(new_row); });
+  EXPECT_TRUE(got->inbound_calls);
+  got = cache.instance(after, s, "a", [&] { return ++loads, std::optional(old_row); });
+  EXPECT_TRUE(got->inbound_calls);  // served from the cache
+  EXPECT_EQ(loads, 1);
+
+  // While a commit is under way nothing is served or kept, and a transaction that started before
+  // a change never uses what was cached after it (its snapshot may be older).
+  cache.begin_change();
+  const uint64_t during = cache.generation();
+  got = cache.instance(during, s, "a", [&] { return ++loads, std::optional(old_row); });
+  EXPECT_EQ(loads, 2);
+  EXPECT_EQ(cache.size(), 0u);
+  cache.end_change();
+  got = cache.instance(cache.generation(), s, "a", [&] { return ++loads, std::optional(new_row); });
+  got = cache.instance(after, s, "a", [&] { return ++loads, std::optional(old_row); });
+  EXPECT_FALSE(got->inbound_calls);
+  EXPECT_EQ(loads, 4);
+
+  // Rows that do not exist are not kept; neither are more than kMaxRecords rows.
+  got = cache.instance(cache.generation(), s, "none", [&] { return std::optional<InstanceRecord>(); });
+  EXPECT_FALSE(got);
+  EXPECT_EQ(cache.size(), 1u);
+  for (size_t i = 0; i < RecordCache::kMaxRecords + 10; ++i)
+    cache.instance(cache.generation(), s, "i" + std::to_string(i),
+                   [&] { return std::optional(plain_instance(s, "i" + std::to_string(i))); });
+  EXPECT_LE(cache.size(), RecordCache::kMaxRecords);
+  // Keys do not run together: ("1", "12") and ("11", "2") are different scopes.
+  cache.instance(cache.generation(), {"1", "12"}, "x", [&] { return std::optional(plain_instance({"1", "12"}, "x")); });
+  EXPECT_FALSE(cache.instance(cache.generation(), {"11", "2"}, "x", [] { return std::optional<InstanceRecord>(); }));
+}
+
+// The same race through the store: a write commits between a reader's SELECT and its offer to the
+// cache. The reader answers from its snapshot; the next read sees the commit.
+TEST(SqliteRecordCache, AReaderWhoseSnapshotPredatesACommitLeavesNothingStale) {
+  test::TempDir dir("cl-cache-");
+  const Scope s{"111111111111", "us-east-1"};
+  SqliteOptions o = SqliteOptions::on_disk(dir.str());
+  std::function<void()> between;  // run once, between the SELECT and the offer
+  o.before_cache_fill = [&] {
+    if (auto f = std::exchange(between, nullptr)) f();
+  };
+  auto store = open_sqlite(o);
+  store->write([&](WriteTxn& t) { t.insert_instance(plain_instance(s, "a")); });
+  auto inbound = [&] {
+    bool on = false;
+    store->read([&](ReadTxn& t) { on = t.instance(s, "a")->inbound_calls; });
+    return on;
+  };
+  between = [&] { store->write([&](WriteTxn& t) { t.set_instance_calls(s, "a", true, false); }); };
+  EXPECT_FALSE(inbound());  // its snapshot predates the write
+  EXPECT_TRUE(inbound());
+  EXPECT_TRUE(inbound());  // and from the cache
+
+  // A transaction whose snapshot began before a commit (its first statement was something else)
+  // sees the old row even though the cache was emptied and filled meanwhile, and keeps it out.
+  store->read([&](ReadTxn& t) {
+    EXPECT_FALSE(t.setting("k"));  // the snapshot starts here
+    store->write([&](WriteTxn& w) { w.set_instance_calls(s, "a", false, false); });
+    EXPECT_FALSE(std::async(std::launch::async, inbound).get());  // another read, after the commit
+    EXPECT_TRUE(t.instance(s, "a")->inbound_calls);
+  });
+  EXPECT_FALSE(inbound());
+}
+
+// A read served from the cache runs no SQL at all, not even BEGIN and COMMIT; writes to other
+// tables (claims) keep the cache, writes to instances or groups empty it.
+TEST(SqliteRecordCache, AReadServedFromTheCacheRunsNoStatement) {
+  const Scope s{"111111111111", "us-east-1"};
+  std::mutex mu;
+  std::vector<std::string> statements;
+  SqliteOptions o = SqliteOptions::memory();
+  o.on_read_statement = [&](const char* sql) {
+    std::lock_guard lk(mu);
+    statements.emplace_back(sql);
+  };
+  auto store = open_sqlite(o);
+  auto ran = [&] {
+    std::lock_guard lk(mu);
+    return std::exchange(statements, {});
+  };
+  TrafficDistributionGroupRecord g{s.account_id, s.region, "g", "a", "n", std::nullopt, false, 1, std::nullopt};
+  store->write([&](WriteTxn& t) {
+    t.insert_instance(plain_instance(s, "a"));
+    t.insert_traffic_distribution_group(g);
+  });
+  ran();
+  auto resolve = [&] {
+    store->read([&](ReadTxn& t) {
+      EXPECT_TRUE(t.instance(s, "a"));
+      EXPECT_TRUE(t.traffic_distribution_group(s, "g"));
+    });
+  };
+  resolve();
+  const auto first = ran();
+  ASSERT_EQ(first.size(), 4u);  // BEGIN, two SELECTs, COMMIT
+  EXPECT_EQ(first.front(), "BEGIN");
+  EXPECT_EQ(first.back(), "COMMIT");
+  resolve();
+  EXPECT_TRUE(ran().empty());
+  store->read([](ReadTxn&) {});
+  EXPECT_TRUE(ran().empty());
+
+  store->write([&](WriteTxn& t) {
+    t.put_setting("k", "v");
+    t.take_hold("+1", kNever, "p", 0);
+  });
+  resolve();
+  EXPECT_TRUE(ran().empty());
+
+  // A read that does need SQL still sees one snapshot from its first statement.
+  store->read([&](ReadTxn& t) {
+    EXPECT_TRUE(t.instance(s, "a"));
+    EXPECT_EQ(t.setting("k"), std::optional<std::string>("v"));
+  });
+  EXPECT_EQ(ran(), (std::vector<std::string>{"BEGIN", "SELECT value FROM settings WHERE key = ?1", "COMMIT"}));
+
+  store->write([&](WriteTxn& t) { t.set_instance_calls(s, "a", true, true); });
+  store->read([&](ReadTxn& t) { EXPECT_TRUE(t.instance(s, "a")->inbound_calls); });
+  EXPECT_EQ(ran().size(), 3u);
+  store->write([&](WriteTxn& t) { t.delete_everything(); });
+  store->read([&](ReadTxn& t) { EXPECT_FALSE(t.traffic_distribution_group(s, "g")); });
+  EXPECT_EQ(ran().size(), 3u);
+}
+
+// Readers on several threads while the writer changes an instance: once a write has returned,
+// no read that starts afterwards sees an older record.
+TEST(SqliteRecordCache, NoReadStartedAfterACommitSeesAnOlderRecord) {
+  const Scope s{"111111111111", "us-east-1"};
+  test::TempDir dir("cl-cache-");
+  auto store = open_sqlite(SqliteOptions::on_disk(dir.str()));  // WAL: readers never wait for the writer
+  store->write([&](WriteTxn& t) {
+    t.insert_instance(plain_instance(s, "a"));
+    t.set_replica_region(s, "a", "0");
+  });
+  constexpr int kWrites = 300;
+  std::atomic<int> committed{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> stale{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r)
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        const int floor = committed.load();
+        store->read([&](ReadTxn& t) {
+          if (std::stoi(t.instance(s, "a")->replica_region.value_or("-1")) < floor) ++stale;
+        });
+        ++reads;
+      }
+    });
+  for (int i = 1; i <= kWrites; ++i) {
+    store->write([&](WriteTxn& t) { t.set_replica_region(s, "a", std::to_string(i)); });
+    committed = i;
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(stale.load(), 0);
+  EXPECT_GT(reads.load(), 0);
 }
 
 // --- PostgreSQL: several nodes on one database, failures ------------------------------------------

@@ -5,6 +5,7 @@
 // writes.
 #include <fcntl.h>
 #include <sqlite3.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -22,6 +23,7 @@
 
 #include "common/embedded.hpp"
 #include "common/ids.hpp"
+#include "store/sqlite/record_cache.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
 namespace cl {
@@ -297,7 +299,7 @@ class Connection {
     }
   }
   ~Connection() {
-    for (auto& [_, st] : statements_) sqlite3_finalize(st);
+    for (auto& [_, p] : statements_) sqlite3_finalize(p.st);
     sqlite3_close_v2(db_);
   }
   Connection(const Connection&) = delete;
@@ -305,7 +307,27 @@ class Connection {
 
   sqlite3* db() { return db_; }
 
+  // A read transaction begins (BEGIN) at its first statement, so one that needs none (its records
+  // came from the RecordCache) runs no SQL at all; its statements still share one snapshot.
+  void begin_at_first_statement() {
+    if (begin_pending_ || began_) throw StoreFailure("sqlite: a read transaction inside another one");
+    begin_pending_ = true;
+  }
+  // Ends the wait for a first statement; true when BEGIN ran (the transaction must be ended).
+  bool end_deferred_begin() {
+    begin_pending_ = false;
+    return std::exchange(began_, false);
+  }
+
+  // Watches this (the writer's) connection for statements that write the tables the RecordCache
+  // keeps. SQLite names every table a statement may write (its triggers' and foreign keys' included)
+  // to the authorizer when the statement is prepared; a prepared statement remembers the answer.
+  void watch_cached_tables() { sqlite3_set_authorizer(db_, &Connection::authorize, this); }
+  // True when a statement that may write those tables was prepared or run since the last call.
+  bool take_cached_tables_written() { return std::exchange(cached_tables_written_, false); }
+
   void exec(const char* text) {
+    begin_if_pending();
     char* err = nullptr;
     if (sqlite3_exec(db_, text, nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : "?";
@@ -323,22 +345,59 @@ class Connection {
   }
 
   sqlite3_stmt* prepare(const char* text) {
+    begin_if_pending();
     auto it = statements_.find(text);
     if (it != statements_.end()) {
-      sqlite3_reset(it->second);
-      sqlite3_clear_bindings(it->second);
-      return it->second;
+      sqlite3_reset(it->second.st);
+      sqlite3_clear_bindings(it->second.st);
+      if (it->second.writes_cached_tables) cached_tables_written_ = true;
+      return it->second.st;
     }
     sqlite3_stmt* st = nullptr;
+    preparing_writes_cached_tables_ = false;
     if (sqlite3_prepare_v3(db_, text, -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) != SQLITE_OK)
       fail(db_, std::string("prepare ") + text);
-    statements_.emplace(text, st);
+    statements_.emplace(text, Prepared{st, preparing_writes_cached_tables_});
     return st;
   }
 
  private:
+  struct Prepared {
+    sqlite3_stmt* st;
+    bool writes_cached_tables;
+  };
+
+  void begin_if_pending() {
+    if (!begin_pending_) return;
+    begin_pending_ = false;
+    run(sql::kBegin);
+    began_ = true;
+  }
+
+  static int authorize(void* self, int action, const char* a, const char* b, const char*, const char*) {
+    const char* table = action == SQLITE_ALTER_TABLE ? b : a;
+    switch (action) {
+      case SQLITE_INSERT:
+      case SQLITE_UPDATE:
+      case SQLITE_DELETE:
+      case SQLITE_DROP_TABLE:
+      case SQLITE_ALTER_TABLE:
+        if (table &&
+            (::strcasecmp(table, "instances") == 0 || ::strcasecmp(table, "traffic_distribution_groups") == 0)) {
+          auto* c = static_cast<Connection*>(self);
+          c->preparing_writes_cached_tables_ = true;
+          c->cached_tables_written_ = true;  // statements prepared and run at once (exec, snapshots)
+        }
+        break;
+      default: break;
+    }
+    return SQLITE_OK;
+  }
+
   sqlite3* db_ = nullptr;
-  std::unordered_map<const char*, sqlite3_stmt*> statements_;
+  std::unordered_map<const char*, Prepared> statements_;
+  bool begin_pending_ = false, began_ = false;
+  bool preparing_writes_cached_tables_ = false, cached_tables_written_ = false;
 };
 
 // A bound statement, reset when it goes out of scope. Every failure throws StoreFailure, constraint
@@ -497,15 +556,21 @@ std::vector<Row> rows(Stmt& s, Fn row) {
 }
 
 // Both transaction kinds on one connection. Read transactions are handed out as ReadTxn on a
-// query_only connection; write transactions as WriteTxn on the writer's connection.
+// query_only connection, with the record cache and the generation they took before their first
+// statement; write transactions as WriteTxn on the writer's connection, without the cache.
 class SqliteTxn final : public WriteTxn {
  public:
-  explicit SqliteTxn(Connection& c) : c_(c) {}
+  explicit SqliteTxn(Connection& c, RecordCache* cache = nullptr, uint64_t generation = 0)
+      : c_(c), cache_(cache), generation_(generation) {}
   Connection& connection() { return c_; }
   std::vector<Change>& published() { return published_; }
 
   // ---- reads ----
   std::optional<InstanceRecord> instance(const Scope& sc, const std::string& id) override {
+    if (cache_) return cache_->instance(generation_, sc, id, [&] { return select_instance(sc, id); });
+    return select_instance(sc, id);
+  }
+  std::optional<InstanceRecord> select_instance(const Scope& sc, const std::string& id) {
     Stmt s(c_, sql::kSelectInstance);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
     if (!s.step()) return std::nullopt;
@@ -524,6 +589,10 @@ class SqliteTxn final : public WriteTxn {
   }
   std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc,
                                                                            const std::string& id) override {
+    if (cache_) return cache_->group(generation_, sc, id, [&] { return select_tdg(sc, id); });
+    return select_tdg(sc, id);
+  }
+  std::optional<TrafficDistributionGroupRecord> select_tdg(const Scope& sc, const std::string& id) {
     Stmt s(c_, sql::kSelectTdg);
     s.bind(1, sc.account_id).bind(2, sc.region).bind(3, id);
     if (!s.step()) return std::nullopt;
@@ -943,6 +1012,8 @@ class SqliteTxn final : public WriteTxn {
   const char* statement_text(std::string text) { return dynamic_texts_.insert(std::move(text)).first->c_str(); }
 
   Connection& c_;
+  RecordCache* cache_;
+  uint64_t generation_;
   std::vector<Change> published_;
   static inline thread_local std::set<std::string> dynamic_texts_;
 };
@@ -956,7 +1027,9 @@ constexpr int kMaxAttempts = 16;  // runs of one transaction that keeps throwing
 
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(const SqliteOptions& o) : max_batch_(o.max_batch), on_commit_(o.on_commit) {
+  explicit SqliteStore(const SqliteOptions& o)
+      : max_batch_(o.max_batch), on_commit_(o.on_commit), on_read_statement_(o.on_read_statement) {
+    if (o.before_cache_fill) cache_.set_before_fill(o.before_cache_fill);
     if (o.in_memory) {
       // memdb VFS: one in-memory database shared by every connection of this process.
       uri_ = "file:/connect-local-" + random_uuid() + "?vfs=memdb";
@@ -966,7 +1039,11 @@ class SqliteStore final : public Store {
     }
     writer_conn_ = std::make_unique<Connection>(uri_, true);
     if (!o.in_memory) writer_conn_->exec("PRAGMA journal_mode = WAL");
+    writer_conn_->watch_cached_tables();
+    cache_.begin_change();
     migrate();
+    cache_.end_change();
+    writer_conn_->take_cached_tables_written();
     if (!o.in_memory) {
       // Commits are made durable by syncing the WAL on the syncer thread, not inside COMMIT: the
       // writer goes on with the next batch while the disk works, and a batch is answered only once
@@ -1039,15 +1116,17 @@ class SqliteStore final : public Store {
 
   void read(const std::function<void(ReadTxn&)>& fn) override {
     Connection* conn = reader();
-    conn->run(sql::kBegin);
+    // The generation before the snapshot (see RecordCache); BEGIN waits for the first statement.
+    const uint64_t generation = cache_.generation();
+    conn->begin_at_first_statement();
     try {
-      SqliteTxn txn(*conn);
+      SqliteTxn txn(*conn, &cache_, generation);
       fn(txn);
     } catch (...) {
-      conn->run(sql::kRollback);
+      if (conn->end_deferred_begin()) conn->run(sql::kRollback);
       throw;
     }
-    conn->run(sql::kCommit);
+    if (conn->end_deferred_begin()) conn->run(sql::kCommit);
   }
 
   void set_change_listener(ChangeListener listener) override { listener_ = std::move(listener); }
@@ -1092,8 +1171,14 @@ class SqliteStore final : public Store {
     if (store_id != id_ || !conn) {
       conn = std::make_unique<Connection>(uri_, false);
       store_id = id_;
+      if (on_read_statement_) sqlite3_trace_v2(conn->db(), SQLITE_TRACE_STMT, &SqliteStore::trace_read, this);
     }
     return conn.get();
+  }
+
+  static int trace_read(unsigned, void* self, void* stmt, void*) {
+    static_cast<SqliteStore*>(self)->on_read_statement_(sqlite3_sql(static_cast<sqlite3_stmt*>(stmt)));
+    return 0;
   }
 
   // Runs one job in its own savepoint, again after Retry; its outcome (nullptr: it succeeded).
@@ -1140,9 +1225,15 @@ class SqliteStore final : public Store {
         }
       }
       Committed done{{}, std::vector<std::exception_ptr>(batch.size()), nullptr, std::chrono::steady_clock::now()};
+      // Cached records of a batch that may have changed them go before its COMMIT and stay out
+      // until COMMIT has returned: from then on readers see the new rows in SQLite. Not at the
+      // sync: the rows are visible before they are durable.
+      bool records_changed = false;
       try {
         c.run(sql::kBeginImmediate);
         for (size_t i = 0; i < batch.size(); ++i) done.outcomes[i] = run_job(c, batch[i]);
+        records_changed = c.take_cached_tables_written();
+        if (records_changed) cache_.begin_change();
         c.run(sql::kCommit);
       } catch (...) {
         done.commit_error = std::current_exception();
@@ -1150,6 +1241,8 @@ class SqliteStore final : public Store {
           c.exec(sql::kRollback);
         } catch (...) {}
       }
+      if (records_changed) cache_.end_change();
+      c.take_cached_tables_written();  // a batch that failed before its COMMIT changed nothing
       done.jobs = std::move(batch);
       batch = {};
       if (wal_fd_ < 0) {
@@ -1244,6 +1337,8 @@ class SqliteStore final : public Store {
 
   size_t max_batch_;
   CommitObserver on_commit_;
+  std::function<void(const char*)> on_read_statement_;
+  RecordCache cache_;
   ChangeListener listener_;
   std::string uri_;
   std::unique_ptr<Connection> writer_conn_;

@@ -1,5 +1,6 @@
 #pragma once
 // The embedded SQLite backend: WAL, one writer thread with group commit, per-thread read connections.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -12,6 +13,10 @@ struct SqliteOptions {
   bool in_memory = false;
   size_t max_batch = 512;  // group commit: at most this many transactions per commit
   CommitObserver on_commit;
+  // Tests only: told of every statement a read transaction runs (BEGIN and COMMIT included), and
+  // run between a read's SELECT of an instance or group and offering the row to the record cache.
+  std::function<void(const char* sql)> on_read_statement;
+  std::function<void()> before_cache_fill;
 
   static SqliteOptions memory() {
     SqliteOptions o;
