@@ -339,7 +339,8 @@ class Store {
   // has failed (with the exception from `fn` or from the commit; nothing of `fn` is kept then).
   // `done` runs on a store thread and must return quickly.
   virtual void submit(std::function<void(WriteTxn&)> fn, std::function<void(std::exception_ptr)> done) = 0;
-  // Runs `fn` on a consistent snapshot.
+  // Runs `fn` on a consistent snapshot. It may run `fn` again, on a newer snapshot, when the first
+  // run may have seen two states (SQLite's record cache), so `fn` keeps only what its last run read.
   virtual void read(const std::function<void(ReadTxn&)>& fn) = 0;
   // Registers the one change listener; call before the first transaction.
   virtual void set_change_listener(ChangeListener listener) = 0;

@@ -1360,6 +1360,44 @@ TEST(SqliteRecordCache, AReaderWhoseSnapshotPredatesACommitLeavesNothingStale) {
   EXPECT_FALSE(inbound());
 }
 
+// A read whose records came from the cache before its snapshot began (its first statement) never
+// mixes them with a snapshot taken after they changed: it runs again, on the new state.
+TEST(SqliteRecordCache, AReadThatMixedCachedRecordsWithALaterSnapshotRunsAgain) {
+  test::TempDir dir("cl-cache-");
+  const Scope s{"111111111111", "us-east-1"};
+  auto store = open_sqlite(SqliteOptions::on_disk(dir.str()));
+  store->write([&](WriteTxn& t) { t.insert_instance(plain_instance(s, "a")); });
+  store->read([&](ReadTxn& t) { t.instance(s, "a"); });  // cached
+  int runs = 0;
+  std::optional<InstanceRecord> seen;
+  std::optional<std::string> setting;
+  store->read([&](ReadTxn& t) {
+    ++runs;
+    seen = t.instance(s, "a");  // from the cache
+    if (runs == 1)
+      store->write([&](WriteTxn& w) {
+        w.set_instance_calls(s, "a", true, true);
+        w.put_setting("k", "with the calls");
+      });
+    setting = t.setting("k");  // the snapshot begins here, after the write
+  });
+  EXPECT_EQ(runs, 2);
+  EXPECT_TRUE(seen->inbound_calls);
+  EXPECT_EQ(setting, std::optional<std::string>("with the calls"));
+
+  // Changes to other tables meanwhile do not matter: the cached record is still the snapshot's.
+  store->read([&](ReadTxn& t) { t.instance(s, "a"); });  // cached again
+  runs = 0;
+  store->read([&](ReadTxn& t) {
+    ++runs;
+    seen = t.instance(s, "a");
+    if (runs == 1) store->write([&](WriteTxn& w) { w.put_setting("k", "other"); });
+    setting = t.setting("k");
+  });
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(setting, std::optional<std::string>("other"));
+}
+
 // A read served from the cache runs no SQL at all, not even BEGIN and COMMIT; writes to other
 // tables (claims) keep the cache, writes to instances or groups empty it.
 TEST(SqliteRecordCache, AReadServedFromTheCacheRunsNoStatement) {

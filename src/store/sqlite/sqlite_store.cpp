@@ -313,6 +313,7 @@ class Connection {
     if (begin_pending_ || began_) throw StoreFailure("sqlite: a read transaction inside another one");
     begin_pending_ = true;
   }
+  bool began() const { return began_; }
   // Ends the wait for a first statement; true when BEGIN ran (the transaction must be ended).
   bool end_deferred_begin() {
     begin_pending_ = false;
@@ -564,11 +565,16 @@ class SqliteTxn final : public WriteTxn {
       : c_(c), cache_(cache), generation_(generation) {}
   Connection& connection() { return c_; }
   std::vector<Change>& published() { return published_; }
+  // True when a record came from the cache before the transaction's snapshot began (see read()).
+  bool cached_before_snapshot() const { return cached_before_snapshot_; }
 
   // ---- reads ----
   std::optional<InstanceRecord> instance(const Scope& sc, const std::string& id) override {
-    if (cache_) return cache_->instance(generation_, sc, id, [&] { return select_instance(sc, id); });
-    return select_instance(sc, id);
+    if (!cache_) return select_instance(sc, id);
+    bool loaded = false;
+    auto r = cache_->instance(generation_, sc, id, [&] { return loaded = true, select_instance(sc, id); });
+    cached_before_snapshot_ |= !loaded && !c_.began();
+    return r;
   }
   std::optional<InstanceRecord> select_instance(const Scope& sc, const std::string& id) {
     Stmt s(c_, sql::kSelectInstance);
@@ -589,8 +595,11 @@ class SqliteTxn final : public WriteTxn {
   }
   std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc,
                                                                            const std::string& id) override {
-    if (cache_) return cache_->group(generation_, sc, id, [&] { return select_tdg(sc, id); });
-    return select_tdg(sc, id);
+    if (!cache_) return select_tdg(sc, id);
+    bool loaded = false;
+    auto g = cache_->group(generation_, sc, id, [&] { return loaded = true, select_tdg(sc, id); });
+    cached_before_snapshot_ |= !loaded && !c_.began();
+    return g;
   }
   std::optional<TrafficDistributionGroupRecord> select_tdg(const Scope& sc, const std::string& id) {
     Stmt s(c_, sql::kSelectTdg);
@@ -1014,6 +1023,7 @@ class SqliteTxn final : public WriteTxn {
   Connection& c_;
   RecordCache* cache_;
   uint64_t generation_;
+  bool cached_before_snapshot_ = false;
   std::vector<Change> published_;
   static inline thread_local std::set<std::string> dynamic_texts_;
 };
@@ -1114,19 +1124,29 @@ class SqliteStore final : public Store {
     cv_.notify_one();
   }
 
+  // BEGIN waits for the transaction's first statement, so a read served by the record cache runs
+  // none. Records served before the snapshot began describe the state when they were served; if
+  // their tables changed meanwhile (rare: instances and groups seldom change), the transaction may
+  // have seen two states and `fn` runs again, without the cache.
   void read(const std::function<void(ReadTxn&)>& fn) override {
     Connection* conn = reader();
-    // The generation before the snapshot (see RecordCache); BEGIN waits for the first statement.
-    const uint64_t generation = cache_.generation();
-    conn->begin_at_first_statement();
-    try {
-      SqliteTxn txn(*conn, &cache_, generation);
-      fn(txn);
-    } catch (...) {
-      if (conn->end_deferred_begin()) conn->run(sql::kRollback);
-      throw;
+    for (bool use_cache = true;; use_cache = false) {
+      const uint64_t generation = cache_.generation();  // before the snapshot (see RecordCache)
+      conn->begin_at_first_statement();
+      SqliteTxn txn(*conn, use_cache ? &cache_ : nullptr, generation);
+      std::exception_ptr error;
+      try {
+        fn(txn);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      const bool began = conn->end_deferred_begin();
+      const bool mixed = began && txn.cached_before_snapshot() && cache_.generation() != generation;
+      if (began) conn->run(error || mixed ? sql::kRollback : sql::kCommit);
+      if (mixed) continue;
+      if (error) std::rethrow_exception(error);
+      return;
     }
-    if (conn->end_deferred_begin()) conn->run(sql::kCommit);
   }
 
   void set_change_listener(ChangeListener listener) override { listener_ = std::move(listener); }
