@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # DescribeInstance and DescribePhoneNumber (SigV4-signed, verified on every request, keep-alive)
 # against nginx serving a static file of the same size, same machine, same load generator, same run.
-# Usage: bench/describe_vs_nginx.sh [duration=10s] [connections=32]
+# Usage: bench/describe_vs_nginx.sh [duration=10s] [connections=32] [rounds=1]
+# With several rounds the two servers take turns (connect-local, nginx, connect-local, ...) and the
+# median of the rounds' ratios is reported: on a shared machine nginx's own figure swings by a third.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10s}"
 connections="${2:-32}"
+rounds="${3:-1}"
 . bench/lib.sh
 
 port=$(free_port)
@@ -65,18 +68,30 @@ PY
   head -c "$size" /dev/zero | tr '\0' 'x' >"$work/www/$name.json"
   chmod 644 "$work/www/$name.json"
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$nport/$name.json" >/dev/null && break; sleep 0.1; done
-  echo "== connect-local $name (body $size bytes, $connections connections, $duration)"
-  run_wrk -s "$work/$name.lua" "$endpoint" | tee "$work/$name.cl.txt"
-  echo "== nginx static file ($size bytes)"
-  run_wrk "http://127.0.0.1:$nport/$name.json" | tee "$work/$name.ng.txt"
-  for f in cl ng; do grep -q "Non-2xx" "$work/$name.$f.txt" && { echo "$name: $f answered non-2xx responses"; exit 1; }; done
-  python3 - "$name" "$work/$name.cl.txt" "$work/$name.ng.txt" <<'PY'
-import re, sys
+  for round in $(seq "$rounds"); do
+    echo "== connect-local $name (body $size bytes, $connections connections, $duration, round $round)"
+    run_wrk -s "$work/$name.lua" "$endpoint" | tee "$work/$name.cl.$round.txt"
+    echo "== nginx static file ($size bytes, round $round)"
+    run_wrk "http://127.0.0.1:$nport/$name.json" | tee "$work/$name.ng.$round.txt"
+    for f in cl ng; do
+      grep -q "Non-2xx" "$work/$name.$f.$round.txt" && { echo "$name: $f answered non-2xx responses"; exit 1; }
+    done
+  done
+  python3 - "$name" "$work" "$rounds" <<'PY'
+import re, statistics, sys
 def rps(f): return float(re.search(r"Requests/sec:\s+([\d.]+)", open(f).read()).group(1))
 def p99(f): return re.search(r"^\s+99%\s+(\S+)", open(f).read(), re.M).group(1)
-name, cl, ng = sys.argv[1], sys.argv[2], sys.argv[3]
-print(f"\n{name}: connect-local {rps(cl):,.0f} req/s (p99 {p99(cl)}), nginx {rps(ng):,.0f} req/s (p99 {p99(ng)}), "
-      f"ratio {rps(cl)/rps(ng):.2f}\n")
+name, work, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ratios = []
+for r in range(1, rounds + 1):
+    cl, ng = f"{work}/{name}.cl.{r}.txt", f"{work}/{name}.ng.{r}.txt"
+    ratios.append(rps(cl) / rps(ng))
+    print(f"\n{name}: connect-local {rps(cl):,.0f} req/s (p99 {p99(cl)}), nginx {rps(ng):,.0f} req/s (p99 {p99(ng)}), "
+          f"ratio {ratios[-1]:.2f}")
+if rounds > 1:
+    print(f"{name}: median ratio over {rounds} rounds {statistics.median(ratios):.2f} "
+          f"(range {min(ratios):.2f}-{max(ratios):.2f})")
+print()
 PY
 }
 

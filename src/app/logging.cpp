@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "common/time_format.hpp"
+#include "common/worker_pool.hpp"
 
 namespace cl::app::logging {
 
@@ -162,7 +163,10 @@ class Output {
     if (flusher_.joinable()) return;
     stopping_ = false;
     running_ = true;
-    flusher_ = std::thread([this] { run(); });
+    flusher_ = std::thread([this] {
+      name_this_thread("cl-log");
+      run();
+    });
   }
 
   void stop() {

@@ -1,6 +1,7 @@
 #include "common/ids.hpp"
 
 #include <cctype>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
 
@@ -36,20 +37,35 @@ uint64_t next_fast_random() {
   return z ^ (z >> 31);
 }
 
-}  // namespace
-
-std::string random_uuid() {
-  // RAND_bytes costs microseconds per call (locks, fork check): take them 64 UUIDs at a time.
+// 16 bytes from the OS's cryptographic generator. RAND_bytes costs microseconds per call (locks,
+// fork check): they are taken 64 UUIDs' worth at a time.
+void take_random_16(unsigned char b[16]) {
   thread_local unsigned char pool[16 * 64];
   thread_local size_t used = sizeof pool;
   if (used == sizeof pool) {
     crypto::random_bytes(pool, sizeof pool);
     used = 0;
   }
+  std::memcpy(b, pool + used, 16);
+  std::memset(pool + used, 0, 16);  // each byte is handed out once
+  used += 16;
+}
+
+}  // namespace
+
+std::string random_uuid() {
   unsigned char b[16];
-  std::memcpy(b, pool + used, sizeof b);
-  std::memset(pool + used, 0, sizeof b);  // each byte is handed out once
-  used += sizeof b;
+  take_random_16(b);
+  std::string out(kUuidLength, '0');
+  format_uuid4(b, out.data());
+  return out;
+}
+
+std::string time_ordered_uuid(int64_t unix_ms) {
+  unsigned char b[16];
+  take_random_16(b);
+  const auto ms = static_cast<uint64_t>(unix_ms);
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
   std::string out(kUuidLength, '0');
   format_uuid4(b, out.data());
   return out;
@@ -69,7 +85,11 @@ std::string fast_uuid() {
   return out;
 }
 
-std::string RandomIdGenerator::uuid() { return random_uuid(); }
+std::string RandomIdGenerator::uuid() {
+  return time_ordered_uuid(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
 
 static bool uuid_shape(std::string_view s, bool lower_only) {
   if (s.size() != 36) return false;

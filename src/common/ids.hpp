@@ -1,6 +1,7 @@
 #pragma once
 // Identifier generation, injectable so tests can make ids predictable.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -12,14 +13,22 @@ class IdGenerator {
   virtual std::string uuid() = 0;  // lower-case UUID v4
 };
 
+// Resource ids: time_ordered_uuid() at the wall-clock time. Ids made close in time sort close
+// together, so an index keyed by them takes each new id beside the previous one: a commit writes
+// one page of the phone-number id index, not one random page per claim (which doubled the pages a
+// commit wrote and cost a third of a claim's CPU).
 class RandomIdGenerator final : public IdGenerator {
  public:
   std::string uuid() override;
 };
 
 inline constexpr size_t kUuidLength = 36;
-// UUID v4 from the OS's cryptographic generator (resource ids).
+// UUID v4 from the OS's cryptographic generator.
 std::string random_uuid();
+// A UUID of the v4 form (version 4, RFC 4122 variant, lower case) whose first 48 bits are the given
+// Unix time in ms, big-endian, as in UUID v7; the remaining 74 bits come from the OS's
+// cryptographic generator. Clients see an ordinary v4 id.
+std::string time_ordered_uuid(int64_t unix_ms);
 // UUID v4 from a per-thread generator seeded from the OS: unique, cheap, not secret (request ids).
 std::string fast_uuid();
 void write_fast_uuid(char* out);   // exactly kUuidLength characters, no terminator

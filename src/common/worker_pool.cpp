@@ -1,10 +1,18 @@
 #include "common/worker_pool.hpp"
 
+#include <pthread.h>
+
 namespace cl {
+
+void name_this_thread(const char* name) { pthread_setname_np(pthread_self(), name); }
 
 WorkerPool::WorkerPool(size_t threads) {
   threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { loop(); });
+  for (size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
+      name_this_thread("cl-worker");
+      loop();
+    });
 }
 
 WorkerPool::~WorkerPool() {

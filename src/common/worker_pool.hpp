@@ -11,6 +11,9 @@
 
 namespace cl {
 
+// Names the calling thread (at most 15 characters show), as `top -H` and debuggers list it.
+void name_this_thread(const char* name);
+
 class WorkerPool {
  public:
   explicit WorkerPool(size_t threads);

@@ -385,7 +385,7 @@ void Service::set_quotas(const store::Scope& scope, const Value& changes) {
 }
 
 FaultRule Service::add_fault_rule(FaultRule rule) {
-  rule.id = "fault-" + ids_.uuid().substr(0, 8);
+  rule.id = "fault-" + ids_.uuid().substr(28);  // random bits: an id starts with its time
   store_.write([&](store::WriteTxn& t) {
     t.put_fault_rule(rule.to_record());
     t.publish({store::Change::Kind::Faults, {}, 0, 0});

@@ -13,6 +13,7 @@
 #include <boost/asio/basic_signal_set.hpp>
 #include <boost/asio/post.hpp>
 
+#include "common/worker_pool.hpp"
 #include "http/listener.hpp"
 #include "http/session.hpp"
 
@@ -93,7 +94,11 @@ struct Server::Impl {
     }
     std::vector<std::thread> threads;
     threads.reserve(ctxs.size() - 1);
-    for (size_t i = 1; i < ctxs.size(); ++i) threads.emplace_back([c = ctxs[i]] { run_loop(c->ioc); });
+    for (size_t i = 1; i < ctxs.size(); ++i)
+      threads.emplace_back([c = ctxs[i]] {
+        name_this_thread("cl-io");
+        run_loop(c->ioc);
+      });
     run_loop(ctxs[0]->ioc);
     for (auto& t : threads) t.join();
     {

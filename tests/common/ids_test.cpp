@@ -22,6 +22,29 @@ TEST(Ids, UuidsAreLowerCaseVersion4AndUnique) {
   }
 }
 
+TEST(Ids, ResourceIdsAreUniqueAndSortInCreationOrder) {
+  std::set<std::string> seen;
+  RandomIdGenerator gen;
+  std::string previous_ms;
+  for (int i = 0; i < 4000; ++i) {
+    const std::string id = gen.uuid();
+    EXPECT_TRUE(std::regex_match(id, kUuid4)) << id;
+    EXPECT_TRUE(seen.insert(id).second) << "duplicate " << id;
+    const std::string ms = id.substr(0, 8) + id.substr(9, 4);  // the first 48 bits: the creation time
+    EXPECT_GE(ms, previous_ms) << id;
+    previous_ms = ms;
+  }
+}
+
+TEST(Ids, TimeOrderedUuidCarriesItsTimeInTheFirst48Bits) {
+  const int64_t ms = 1795996800000;  // 2026-11-30T00:00:00Z
+  const std::string id = time_ordered_uuid(ms);
+  EXPECT_EQ(std::stoll(id.substr(0, 8) + id.substr(9, 4), nullptr, 16), ms) << id;
+  EXPECT_TRUE(std::regex_match(id, kUuid4)) << id;
+  EXPECT_NE(id.substr(14), time_ordered_uuid(ms).substr(14));  // same ms, different random part
+  EXPECT_LT(time_ordered_uuid(ms).substr(0, 13), time_ordered_uuid(ms + 1).substr(0, 13));
+}
+
 TEST(Ids, UuidShapes) {
   EXPECT_TRUE(is_uuid("12345678-90ab-cdef-ABCD-ef0123456789"));
   EXPECT_FALSE(is_lower_uuid("12345678-90ab-cdef-ABCD-ef0123456789"));

@@ -55,6 +55,7 @@
 #include <utility>
 
 #include "common/embedded.hpp"
+#include "common/worker_pool.hpp"
 
 namespace cl {
 extern const EmbeddedFile kPostgresMigrations[];
@@ -1211,8 +1212,14 @@ class PostgresStore final : public Store {
     open_ = 1;  // the first pooled connection
     give(std::move(c));
     for (size_t i = 0; i < std::max<size_t>(1, o.submit_threads); ++i)
-      submitters_.emplace_back([this] { submit_loop(); });
-    keeper_ = std::thread([this] { keep_up_loop(); });
+      submitters_.emplace_back([this] {
+        name_this_thread("cl-pg-submit");
+        submit_loop();
+      });
+    keeper_ = std::thread([this] {
+      name_this_thread("cl-pg-changes");
+      keep_up_loop();
+    });
   }
 
   ~PostgresStore() override {
