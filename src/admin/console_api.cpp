@@ -71,6 +71,7 @@ http::Response Admin::accounts() {
   const Millis now = service_.now_ms();
   Value list = Value::list();
   store_.read([&](store::ReadTxn& t) {
+    list = Value::list();  // a read may run again (Store::read): keep only the last run's rows
     if (auto saved = t.setting(kAccountsKey)) {
       size_t start = 0;
       while (start <= saved->size()) {
