@@ -1262,6 +1262,48 @@ TEST(SqliteGroupCommit, AFailedTransactionInABatchKeepsNothingAndTheOthersInItCo
   });
 }
 
+// On disk, batches are made durable by syncs that overlap (two syncers take turns); each answer
+// still comes after every answer to a transaction that committed before it.
+TEST(SqliteGroupCommit, OnDiskAnswersComeInCommitOrder) {
+  test::TempDir temp("cl-order-");
+  auto s = open_sqlite(SqliteOptions::on_disk(temp.str()));
+  constexpr int kThreads = 4, kEach = 300;
+  std::atomic<int> executed{0};  // the order transactions ran in, on the writer
+  std::mutex mu;
+  std::vector<int> answered;  // their order in the answers
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&, i] {
+      for (int j = 0; j < kEach; ++j) {
+        auto done = std::make_shared<std::promise<void>>();
+        auto seq = std::make_shared<int>(-1);
+        s->submit(
+            [&, seq, i, j](WriteTxn& t) {
+              t.put_setting("k" + std::to_string(i) + "-" + std::to_string(j), "v");
+              *seq = executed++;
+            },
+            [&, seq, done](std::exception_ptr e) {
+              EXPECT_FALSE(e);
+              {
+                std::lock_guard lk(mu);
+                answered.push_back(*seq);
+              }
+              done->set_value();
+            });
+        if (j % 3 == 0) done->get_future().wait();  // a mix of waiting and pipelined submitters
+      }
+    });
+  for (auto& t : threads) t.join();
+  s.reset();  // answers everything committed, then stops
+  ASSERT_EQ(answered.size(), static_cast<size_t>(kThreads * kEach));
+  EXPECT_TRUE(std::is_sorted(answered.begin(), answered.end()));
+  auto reopened = open_sqlite(SqliteOptions::on_disk(temp.str()));
+  reopened->read([&](ReadTxn& t) {
+    EXPECT_TRUE(t.setting("k0-0").has_value());
+    EXPECT_TRUE(t.setting("k" + std::to_string(kThreads - 1) + "-" + std::to_string(kEach - 1)).has_value());
+  });
+}
+
 // --- SQLite: the record cache of read transactions -----------------------------------------------
 
 InstanceRecord plain_instance(const Scope& s, const std::string& id) {

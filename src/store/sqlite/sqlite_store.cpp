@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -1067,10 +1068,11 @@ class SqliteStore final : public Store {
       wal_fd_ = ::open((file_of(uri_) + "-wal").c_str(), O_RDWR | O_CLOEXEC);
       if (wal_fd_ >= 0) {
         writer_conn_->exec(sql::kSynchronousNormal);
-        syncer_ = std::thread([this] {
-          name_this_thread("cl-wal-sync");
-          sync_loop();
-        });
+        for (auto& t : syncers_)
+          t = std::thread([this] {
+            name_this_thread("cl-wal-sync");
+            sync_loop();
+          });
       }
       // Checkpoints (copying the WAL into the database and syncing that) run on their own thread and
       // connection, not inside the writer's commits.
@@ -1095,13 +1097,13 @@ class SqliteStore final : public Store {
     }
     cv_.notify_all();
     writer_.join();
-    if (syncer_.joinable()) {  // after the writer: it answers every batch the writer committed
+    if (syncers_[0].joinable()) {  // after the writer: it answers every batch the writer committed
       {
         std::lock_guard lk(sync_mu_);
         sync_stopping_ = true;
       }
       sync_cv_.notify_all();
-      syncer_.join();
+      for (auto& t : syncers_) t.join();
     }
     if (wal_fd_ >= 0) ::close(wal_fd_);
     if (checkpointer_.joinable()) {
@@ -1115,7 +1117,8 @@ class SqliteStore final : public Store {
   }
 
   void write(const std::function<void(WriteTxn&)>& fn) override {
-    if (std::this_thread::get_id() == writer_.get_id() || std::this_thread::get_id() == syncer_.get_id())
+    const auto self = std::this_thread::get_id();
+    if (self == writer_.get_id() || self == syncers_[0].get_id() || self == syncers_[1].get_id())
       throw std::logic_error("Store::write called from inside a write transaction or its completion");
     std::promise<void> result;
     auto done = result.get_future();
@@ -1291,27 +1294,39 @@ class SqliteStore final : public Store {
     }
   }
 
-  // One fdatasync of the WAL makes every batch committed before it started durable; batches that
-  // commit meanwhile wait for the next one. They are answered in commit order.
+  // One fdatasync of the WAL makes every batch committed before it started durable. Two syncers
+  // take turns: batches that commit while one sync is in flight start the next sync at once, on the
+  // other syncer, instead of waiting for the first to return. Syncs are answered in the order they
+  // started (a ticket each), so batches are answered in commit order.
   void sync_loop() {
     std::vector<Committed> batches;
     for (;;) {
+      uint64_t ticket = 0;
       {
         std::unique_lock lk(sync_mu_);
         sync_cv_.wait(lk, [&] { return sync_stopping_ || !to_sync_.empty(); });
         if (to_sync_.empty() && sync_stopping_) return;
-        for (auto& b : to_sync_) batches.push_back(std::move(b));
-        to_sync_.clear();
+        batches.swap(to_sync_);
+        ticket = next_sync_++;
       }
       std::exception_ptr sync_error;
       if (::fdatasync(wal_fd_) != 0)
         sync_error =
             std::make_exception_ptr(StoreFailure(std::string("sqlite: syncing the WAL: ") + std::strerror(errno)));
+      {
+        std::unique_lock lk(sync_mu_);
+        answered_cv_.wait(lk, [&] { return answered_syncs_ == ticket; });
+      }
       for (auto& b : batches) {
         if (sync_error && !b.commit_error) b.commit_error = sync_error;
         answer(b);
       }
       batches.clear();
+      {
+        std::lock_guard lk(sync_mu_);
+        ++answered_syncs_;
+      }
+      answered_cv_.notify_all();
     }
   }
 
@@ -1387,7 +1402,10 @@ class SqliteStore final : public Store {
   std::vector<Committed> to_sync_;
   bool sync_stopping_ = false;
   std::vector<Change> changes_;  // used by whichever thread answers batches (one at a time)
-  std::thread syncer_;
+  uint64_t next_sync_ = 0;       // the ticket of the next sync to start
+  uint64_t answered_syncs_ = 0;  // syncs whose batches are answered (they are, in ticket order)
+  std::condition_variable answered_cv_;
+  std::array<std::thread, 2> syncers_;
   std::unique_ptr<Connection> checkpoint_conn_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
