@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Two builds of the server side by side under the same load, in alternating rounds (A B A B ...),
-# so that both see the same machine: SearchAvailablePhoneNumbers (or DescribePhoneNumber) through
-# HTTP and SigV4 on the default inventory. Reports each round's p50/p99/req/s and the server's CPU
+# so that both see the same machine: SearchAvailablePhoneNumbers (or DescribePhoneNumber on one
+# claimed number, or durable ClaimPhoneNumber on disk, every claim a new number) through HTTP and
+# SigV4. Reports each round's p50/p99/req/s and the server's CPU
 # time per request (user + system, from /proc), which a noisy shared machine disturbs far less
 # than latency percentiles.
-# Usage: bench/ab.sh BINARY_A BINARY_B [seconds=5] [connections=32] [rounds=3] [op=search]
+# Usage: bench/ab.sh BINARY_A BINARY_B [seconds=5] [connections=32] [rounds=3] [op=search|describe-phone|claim]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 a="$1" b="$2" seconds="${3:-5}" connections="${4:-32}" rounds="${5:-3}" op="${6:-search}"
@@ -18,14 +19,37 @@ for s in A B; do
   pid[$s]=$!
   wait_healthy "${port[$s]}"
   inst[$s]=$(create_instance "http://127.0.0.1:${port[$s]}" ab)
+  admin="http://127.0.0.1:${port[$s]}/_connect-local"
+  # Claims: a block of 10^7 numbers that needs no validation, room for them all on the instance.
+  curl -sf -H 'Content-Type: application/json' -X POST "$admin/inventory" \
+    -d '{"blocks":[{"country":"US","type":"THIRD_PARTY_DID","prefix":"+1555","length":12}]}' >/dev/null
+  curl -sf -H 'Content-Type: application/json' -X PUT "$admin/quotas" \
+    -d '{"account_id":"000000000000","region":"us-east-1","phone_numbers_per_instance":100000000}' >/dev/null
+  if [ "$op" = describe-phone ]; then
+    "$loadgen" --port "${port[$s]}" --connections 1 --seconds 1 --op claim --instance "${inst[$s]}" \
+      --number-base 15559000000 >/dev/null
+  fi
 done
+phone_of() {  # port instance -> the id of a number claimed to the instance
+  python3 - "http://127.0.0.1:$1" "$2" <<'PY'
+import sys, boto3
+from botocore.config import Config
+c = boto3.client("connect", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
+                 aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
+print(c.list_phone_numbers_v2(InstanceId=sys.argv[2], MaxResults=1)["ListPhoneNumbersSummaryList"][0]["PhoneNumberId"])
+PY
+}
+declare -A phone
+if [ "$op" = describe-phone ]; then for s in A B; do phone[$s]=$(phone_of "${port[$s]}" "${inst[$s]}"); done; fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 echo "== $op, $connections connections, ${seconds}s per round; A=$a B=$b"
 for r in $(seq "$rounds"); do
   for s in A B; do
     c0=$(cpu_ticks "${pid[$s]}")
-    out=$("$loadgen" --port "${port[$s]}" --connections "$connections" --seconds "$seconds" --op "$op" --instance "${inst[$s]}")
+    # each round claims from its own million numbers
+    out=$("$loadgen" --port "${port[$s]}" --connections "$connections" --seconds "$seconds" --op "$op" \
+      --instance "${inst[$s]}" --number-base $((15550000000 + r * 1000000)) --phone-id "${phone[$s]:-none}")
     c1=$(cpu_ticks "${pid[$s]}")
     n=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<<"$out")
     echo "$s round $r $out cpu_us_per_request=$(( (c1 - c0) * 1000000 / hz / (n > 0 ? n : 1) ))" | tee -a "$work/ab.txt"
