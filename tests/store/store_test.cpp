@@ -4,9 +4,12 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -1302,6 +1305,31 @@ TEST(SqliteGroupCommit, OnDiskAnswersComeInCommitOrder) {
     EXPECT_TRUE(t.setting("k0-0").has_value());
     EXPECT_TRUE(t.setting("k" + std::to_string(kThreads - 1) + "-" + std::to_string(kEach - 1)).has_value());
   });
+}
+
+// A failed sync of the WAL fails that batch and every later one, even when later syncs succeed: the
+// kernel may have dropped the pages it could not write, and later frames follow them in the WAL.
+TEST(SqliteGroupCommit, AFailedWalSyncFailsEveryLaterCommit) {
+  test::TempDir temp("cl-syncfail-");
+  std::atomic<bool> fail_next{false};
+  SqliteOptions o = SqliteOptions::on_disk(temp.str());
+  o.sync_wal = [&](int fd) { return fail_next.exchange(false) ? EIO : (::fdatasync(fd) == 0 ? 0 : errno); };
+  auto s = open_sqlite(o);
+  s->write([](WriteTxn& t) { t.put_setting("before", "v"); });
+  fail_next = true;
+  auto write_fails = [&](const char* key) {
+    try {
+      s->write([key](WriteTxn& t) { t.put_setting(key, "v"); });
+    } catch (const StoreFailure& e) {
+      EXPECT_NE(std::string(e.what()).find("syncing the WAL"), std::string::npos) << e.what();
+      return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(write_fails("failed"));
+  EXPECT_FALSE(fail_next.load());  // the failure was consumed: later syncs succeed
+  EXPECT_TRUE(write_fails("after"));
+  EXPECT_TRUE(write_fails("and-after"));
 }
 
 // --- SQLite: the record cache of read transactions -----------------------------------------------

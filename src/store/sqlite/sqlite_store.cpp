@@ -1040,7 +1040,10 @@ constexpr int kMaxAttempts = 16;  // runs of one transaction that keeps throwing
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const SqliteOptions& o)
-      : max_batch_(o.max_batch), on_commit_(o.on_commit), on_read_statement_(o.on_read_statement) {
+      : max_batch_(o.max_batch),
+        on_commit_(o.on_commit),
+        on_read_statement_(o.on_read_statement),
+        sync_wal_(o.sync_wal) {
     if (o.before_cache_fill) cache_.set_before_fill(o.before_cache_fill);
     if (o.in_memory) {
       // memdb VFS: one in-memory database shared by every connection of this process.
@@ -1297,7 +1300,9 @@ class SqliteStore final : public Store {
   // One fdatasync of the WAL makes every batch committed before it started durable. Two syncers
   // take turns: batches that commit while one sync is in flight start the next sync at once, on the
   // other syncer, instead of waiting for the first to return. Syncs are answered in the order they
-  // started (a ticket each), so batches are answered in commit order.
+  // started (a ticket each), so batches are answered in commit order. A failed sync fails every
+  // later one too: the kernel may have dropped the pages it could not write, and a later commit's
+  // frames follow them in the WAL, so nothing after it can be promised durable (restart the server).
   void sync_loop() {
     std::vector<Committed> batches;
     for (;;) {
@@ -1310,12 +1315,15 @@ class SqliteStore final : public Store {
         ticket = next_sync_++;
       }
       std::exception_ptr sync_error;
-      if (::fdatasync(wal_fd_) != 0)
+      const int err = sync_wal_ ? sync_wal_(wal_fd_) : (::fdatasync(wal_fd_) == 0 ? 0 : errno);
+      if (err != 0)
         sync_error =
-            std::make_exception_ptr(StoreFailure(std::string("sqlite: syncing the WAL: ") + std::strerror(errno)));
+            std::make_exception_ptr(StoreFailure(std::string("sqlite: syncing the WAL: ") + std::strerror(err)));
       {
         std::unique_lock lk(sync_mu_);
         answered_cv_.wait(lk, [&] { return answered_syncs_ == ticket; });
+        if (sync_error && !sync_failed_) sync_failed_ = sync_error;
+        if (sync_failed_) sync_error = sync_failed_;
       }
       for (auto& b : batches) {
         if (sync_error && !b.commit_error) b.commit_error = sync_error;
@@ -1402,8 +1410,10 @@ class SqliteStore final : public Store {
   std::vector<Committed> to_sync_;
   bool sync_stopping_ = false;
   std::vector<Change> changes_;  // used by whichever thread answers batches (one at a time)
-  uint64_t next_sync_ = 0;       // the ticket of the next sync to start
-  uint64_t answered_syncs_ = 0;  // syncs whose batches are answered (they are, in ticket order)
+  std::function<int(int)> sync_wal_;
+  std::exception_ptr sync_failed_;  // the first failed sync's error, for every later one
+  uint64_t next_sync_ = 0;          // the ticket of the next sync to start
+  uint64_t answered_syncs_ = 0;     // syncs whose batches are answered (they are, in ticket order)
   std::condition_variable answered_cv_;
   std::array<std::thread, 2> syncers_;
   std::unique_ptr<Connection> checkpoint_conn_;

@@ -17,6 +17,8 @@ struct SqliteOptions {
   // run between a read's SELECT of an instance or group and offering the row to the record cache.
   std::function<void(const char* sql)> on_read_statement;
   std::function<void()> before_cache_fill;
+  // Tests only: syncs the WAL in place of fdatasync(fd); returns 0 or an errno.
+  std::function<int(int fd)> sync_wal;
 
   static SqliteOptions memory() {
     SqliteOptions o;
