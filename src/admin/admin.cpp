@@ -175,10 +175,12 @@ http::Response Admin::route(const http::Request& req, std::string_view path) {
   http::Response bad;
   if (path == "health" && m == "GET") {
     Value v = Value::map();
-    v.set("status", "ok");
+    const auto failure = store_.failure();
+    v.set("status", failure ? "failing" : "ok");
     v.set("version", config_.version);
     v.set("store", config_.store);
-    return json(200, v);
+    if (failure) v.set("reason", *failure);
+    return json(failure ? 503 : 200, v);
   }
   if (path == "clock" && (m == "GET" || m == "POST")) {
     if (m == "POST") {

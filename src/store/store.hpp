@@ -348,6 +348,9 @@ class Store {
   // True when reads are in-process and never wait on the network or a disk flush, so a caller may
   // run them on an I/O thread.
   virtual bool local_reads() const = 0;
+  // Why the store can no longer accept writes, once it cannot (SQLite: a sync of the WAL failed);
+  // nothing while it can. Health checks report it.
+  virtual std::optional<std::string> failure() const { return std::nullopt; }
 };
 
 // Told of every durable commit: its latency and how many transactions it carried.

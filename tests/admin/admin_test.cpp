@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <cerrno>
+
 #include "common/value_json.hpp"
 #include "inventory/inventory.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/temp_dir.hpp"
 
 namespace cl::admin {
 namespace {
@@ -55,6 +59,25 @@ TEST_F(AdminTest, HealthNamesVersionAndStore) {
   EXPECT_EQ(v.string_or("status", ""), "ok");
   EXPECT_EQ(v.string_or("version", ""), "1.2.3");
   EXPECT_EQ(v.string_or("store", ""), "sqlite");
+}
+
+// A store that can no longer promise durability (a failed sync of the WAL) makes health 503, with
+// the reason, so that a supervisor restarts the server.
+TEST_F(AdminTest, HealthIsFailingOnceTheWalCouldNotBeSynced) {
+  test::TempDir dir("cl-admin-sync-");
+  std::atomic<bool> fail{false};
+  store::SqliteOptions o = store::SqliteOptions::on_disk(dir.str());
+  o.sync_wal = [&](int) { return fail.load() ? EIO : 0; };
+  auto disk = store::open_sqlite(o);
+  Admin on_disk{AdminConfig{"1.2.3", "", true, "sqlite"}, clock, service, *disk, metrics};
+  EXPECT_EQ(call("GET", "/_connect-local/health", "", &on_disk).first, 200u);
+  fail = true;
+  EXPECT_THROW(disk->write([](store::WriteTxn& t) { t.put_setting("k", "v"); }), store::StoreFailure);
+  auto [status, v] = call("GET", "/_connect-local/health", "", &on_disk);
+  EXPECT_EQ(status, 503u);
+  EXPECT_EQ(v.string_or("status", ""), "failing");
+  EXPECT_NE(v.string_or("reason", "").find("syncing the WAL"), std::string::npos) << v.string_or("reason", "");
+  EXPECT_EQ(call("GET", "/_connect-local/health").first, 200u);  // the in-memory store is fine
 }
 
 TEST_F(AdminTest, ClockMovesForwardOnlyAndPersists) {

@@ -1172,6 +1172,11 @@ class SqliteStore final : public Store {
   void set_change_listener(ChangeListener listener) override { listener_ = std::move(listener); }
   const char* backend() const override { return "sqlite"; }
   bool local_reads() const override { return true; }
+  std::optional<std::string> failure() const override {
+    std::lock_guard lk(sync_mu_);
+    if (sync_failure_.empty()) return std::nullopt;
+    return sync_failure_;
+  }
 
  private:
   struct Job {
@@ -1322,7 +1327,10 @@ class SqliteStore final : public Store {
       {
         std::unique_lock lk(sync_mu_);
         answered_cv_.wait(lk, [&] { return answered_syncs_ == ticket; });
-        if (sync_error && !sync_failed_) sync_failed_ = sync_error;
+        if (sync_error && !sync_failed_) {
+          sync_failed_ = sync_error;
+          sync_failure_ = std::string("sqlite: syncing the WAL: ") + std::strerror(err) + ": restart the server";
+        }
         if (sync_failed_) sync_error = sync_failed_;
       }
       for (auto& b : batches) {
@@ -1405,13 +1413,14 @@ class SqliteStore final : public Store {
   bool stopping_ = false;
   std::thread writer_;
   int wal_fd_ = -1;  // the WAL, synced by the syncer; -1: COMMIT syncs
-  std::mutex sync_mu_;
+  mutable std::mutex sync_mu_;
   std::condition_variable sync_cv_;
   std::vector<Committed> to_sync_;
   bool sync_stopping_ = false;
   std::vector<Change> changes_;  // used by whichever thread answers batches (one at a time)
   std::function<int(int)> sync_wal_;
   std::exception_ptr sync_failed_;  // the first failed sync's error, for every later one
+  std::string sync_failure_;        // its message, for failure()
   uint64_t next_sync_ = 0;          // the ticket of the next sync to start
   uint64_t answered_syncs_ = 0;     // syncs whose batches are answered (they are, in ticket order)
   std::condition_variable answered_cv_;
