@@ -95,33 +95,28 @@ std::string http_date(int64_t unix_seconds) {
   return s;
 }
 
-std::string iso8601_utc(Millis ms) {
+namespace {
+
+// The civil date and time of `ms` written into `layout` (a copy of the form, with its digits as
+// zeros) at the offsets of year, month, day, hour, minute and second.
+std::string civil_time(Millis ms, std::string layout, const size_t (&at)[6]) {
   int64_t days, secs;
   split_seconds(floor_seconds(ms), days, secs);
   const CivilDate c = civil_from_days(days);
-  std::string s = "0000-00-00T00:00:00Z";
-  put4(s.data(), c.year);
-  put2(s.data() + 5, c.month);
-  put2(s.data() + 8, c.day);
-  put2(s.data() + 11, static_cast<unsigned>(secs / 3600));
-  put2(s.data() + 14, static_cast<unsigned>(secs / 60 % 60));
-  put2(s.data() + 17, static_cast<unsigned>(secs % 60));
-  return s;
+  put4(layout.data() + at[0], c.year);
+  put2(layout.data() + at[1], c.month);
+  put2(layout.data() + at[2], c.day);
+  put2(layout.data() + at[3], static_cast<unsigned>(secs / 3600));
+  put2(layout.data() + at[4], static_cast<unsigned>(secs / 60 % 60));
+  put2(layout.data() + at[5], static_cast<unsigned>(secs % 60));
+  return layout;
 }
 
-std::string amz_date(Millis ms) {
-  int64_t days, secs;
-  split_seconds(floor_seconds(ms), days, secs);
-  const CivilDate c = civil_from_days(days);
-  std::string s = "00000000T000000Z";
-  put4(s.data(), c.year);
-  put2(s.data() + 4, c.month);
-  put2(s.data() + 6, c.day);
-  put2(s.data() + 9, static_cast<unsigned>(secs / 3600));
-  put2(s.data() + 11, static_cast<unsigned>(secs / 60 % 60));
-  put2(s.data() + 13, static_cast<unsigned>(secs % 60));
-  return s;
-}
+}  // namespace
+
+std::string iso8601_utc(Millis ms) { return civil_time(ms, "0000-00-00T00:00:00Z", {0, 5, 8, 11, 14, 17}); }
+
+std::string amz_date(Millis ms) { return civil_time(ms, "00000000T000000Z", {0, 4, 6, 9, 11, 13}); }
 
 bool parse_amz_date(std::string_view s, Millis& epoch_ms) {
   if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z') return false;

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 
 #include "common/embedded.hpp"
@@ -572,11 +573,9 @@ class SqliteTxn final : public WriteTxn {
 
   // ---- reads ----
   std::optional<InstanceRecord> instance(const Scope& sc, const std::string& id) override {
-    if (!cache_) return select_instance(sc, id);
-    bool loaded = false;
-    auto r = cache_->instance(generation_, sc, id, [&] { return loaded = true, select_instance(sc, id); });
-    cached_before_snapshot_ |= !loaded && !c_.began();
-    return r;
+    auto select = [&] { return select_instance(sc, id); };
+    if (!cache_) return select();
+    return cached([&](auto load) { return cache_->instance(generation_, sc, id, load); }, select);
   }
   std::optional<InstanceRecord> select_instance(const Scope& sc, const std::string& id) {
     Stmt s(c_, sql::kSelectInstance);
@@ -597,11 +596,9 @@ class SqliteTxn final : public WriteTxn {
   }
   std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc,
                                                                            const std::string& id) override {
-    if (!cache_) return select_tdg(sc, id);
-    bool loaded = false;
-    auto g = cache_->group(generation_, sc, id, [&] { return loaded = true, select_tdg(sc, id); });
-    cached_before_snapshot_ |= !loaded && !c_.began();
-    return g;
+    auto select = [&] { return select_tdg(sc, id); };
+    if (!cache_) return select();
+    return cached([&](auto load) { return cache_->group(generation_, sc, id, load); }, select);
   }
   std::optional<TrafficDistributionGroupRecord> select_tdg(const Scope& sc, const std::string& id) {
     Stmt s(c_, sql::kSelectTdg);
@@ -1019,6 +1016,16 @@ class SqliteTxn final : public WriteTxn {
     while (s.step()) out.push_back(s.text(0));
     return out;
   }
+  // A record through the cache (`lookup` calls its loader on a miss), noting whether it came from
+  // the cache before this transaction's snapshot began (see read()).
+  template <class Lookup, class Select>
+  std::invoke_result_t<Select> cached(Lookup lookup, Select select) {
+    bool loaded = false;
+    auto r = lookup([&] { return loaded = true, select(); });
+    cached_before_snapshot_ |= !loaded && !c_.began();
+    return r;
+  }
+
   // Statements built from table names live as long as the connection's cache: keep their text.
   const char* statement_text(std::string text) { return dynamic_texts_.insert(std::move(text)).first->c_str(); }
 
