@@ -19,28 +19,14 @@ for s in A B; do
   pid[$s]=$!
   wait_healthy "${port[$s]}"
   inst[$s]=$(create_instance "http://127.0.0.1:${port[$s]}" ab)
-  admin="http://127.0.0.1:${port[$s]}/_connect-local"
-  # Claims: a block of 10^7 numbers that needs no validation, room for them all on the instance.
-  curl -sf -H 'Content-Type: application/json' -X POST "$admin/inventory" \
-    -d '{"blocks":[{"country":"US","type":"THIRD_PARTY_DID","prefix":"+1555","length":12}]}' >/dev/null
-  curl -sf -H 'Content-Type: application/json' -X PUT "$admin/quotas" \
-    -d '{"account_id":"000000000000","region":"us-east-1","phone_numbers_per_instance":100000000}' >/dev/null
+  prepare_claims "${port[$s]}"
   if [ "$op" = describe-phone ]; then
     "$loadgen" --port "${port[$s]}" --connections 1 --seconds 1 --op claim --instance "${inst[$s]}" \
       --number-base 15559000000 >/dev/null
   fi
 done
-phone_of() {  # port instance -> the id of a number claimed to the instance
-  python3 - "http://127.0.0.1:$1" "$2" <<'PY'
-import sys, boto3
-from botocore.config import Config
-c = boto3.client("connect", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
-                 aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
-print(c.list_phone_numbers_v2(InstanceId=sys.argv[2], MaxResults=1)["ListPhoneNumbersSummaryList"][0]["PhoneNumberId"])
-PY
-}
 declare -A phone
-if [ "$op" = describe-phone ]; then for s in A B; do phone[$s]=$(phone_of "${port[$s]}" "${inst[$s]}"); done; fi
+if [ "$op" = describe-phone ]; then for s in A B; do phone[$s]=$(first_phone_id "${port[$s]}" "${inst[$s]}"); done; fi
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)
 echo "== $op, $connections connections, ${seconds}s per round; A=$a B=$b"

@@ -61,17 +61,11 @@ NGINX
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/_connect-local/health" >/dev/null && break; sleep 0.05; done
 }
 
-admin_json() {  # port method path body
-  curl -sf -H 'Content-Type: application/json' -X "$2" "http://127.0.0.1:$1/_connect-local/$3" -d "$4" >/dev/null
-}
-
 # Stocks 10^8 numbers with room for every claim; creates $instances instances (the instance quota
 # raised to fit) and prints their ids, comma-separated: the first alone is the one-instance case.
 instances=16
 prepare() {  # port
-  admin_json "$1" POST inventory '{"blocks":[{"country":"US","type":"THIRD_PARTY_DID","prefix":"+1555","length":12}]}'
-  admin_json "$1" PUT quotas "{\"account_id\":\"000000000000\",\"region\":\"us-east-1\",
-    \"phone_numbers_per_instance\":100000000,\"instances\":$((instances + 1))}"
+  prepare_claims "$1" "\"instances\":$((instances + 1))"
   python3 - "http://127.0.0.1:$1" "$instances" <<'PY'
 import sys, uuid, boto3
 from botocore.config import Config
@@ -136,19 +130,10 @@ for nodes in 1 2 3; do
 done
 
 # Reads on one PostgreSQL node beside the SQLite node.
-phone_of() {  # port instance -> a claimed phone number id
-  python3 - "http://127.0.0.1:$1" "$2" <<'PY'
-import sys, boto3
-from botocore.config import Config
-c = boto3.client("connect", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="test",
-                 aws_secret_access_key="test", config=Config(retries={"total_max_attempts": 1}))
-print(c.list_phone_numbers_v2(InstanceId=sys.argv[2], MaxResults=1)["ListPhoneNumbersSummaryList"][0]["PhoneNumberId"])
-PY
-}
 for store in sqlite pg; do
   p_var="${store}_port" i_var="${store}_instance"
   p=${!p_var} i=${!i_var}
-  "$loadgen" --port "$p" --connections 32 --seconds "$seconds" --op describe-phone --phone-id "$(phone_of "$p" "$i")" \
+  "$loadgen" --port "$p" --connections 32 --seconds "$seconds" --op describe-phone --phone-id "$(first_phone_id "$p" "$i")" \
     >"$work/$store-describe.txt"
   summary "DescribePhoneNumber, $store, 1 node" "$work/$store-describe.txt" | tee -a "$results"
   "$loadgen" --port "$p" --connections 32 --seconds "$seconds" --op search --instance "$i" >"$work/$store-search.txt"
