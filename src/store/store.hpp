@@ -214,7 +214,8 @@ class ReadTxn {
   virtual int64_t count_quota_numbers(const std::string& target_arn) = 0;
   // Every record of the target, ordered by number.
   virtual std::vector<PhoneNumberRecord> target_numbers(const std::string& target_arn) = 0;
-  // The visible record (vanishes_ms > now_ms) holding this number, of any account, if any.
+  // The visible record (vanishes_ms > now_ms) of any account that the number's hold names (the
+  // last take_hold), if any.
   virtual std::optional<PhoneNumberRecord> holder_of(const std::string& number, Millis now_ms) = 0;
 
   // Releases after `since_ms`, for the claim-release rule.

@@ -700,6 +700,7 @@ TYPED_TEST(StoreTest, HolderOfSeesVisibleRecordsOfAnyAccountAndVanishedOnesArePu
     auto failed = this->phone("old", "+15550100");
     failed.failed_message = "quota";
     failed.vanishes_ms = 2000;
+    ASSERT_TRUE(t.take_hold("+15550100", 2000, "old", 0));
     t.insert_phone_number(failed);
   });
   this->store->read([&](ReadTxn& t) {
@@ -716,6 +717,7 @@ TYPED_TEST(StoreTest, HolderOfSeesVisibleRecordsOfAnyAccountAndVanishedOnesArePu
     EXPECT_FALSE(t.phone_number(this->scope.account_id, "old"));
     auto again = this->phone("new", "+15550100");
     again.account_id = "222222222222";
+    ASSERT_TRUE(t.take_hold("+15550100", kNever, "new", 2000));
     t.insert_phone_number(again);
   });
   this->store->read([&](ReadTxn& t) {

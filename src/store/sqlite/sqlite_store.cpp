@@ -126,9 +126,14 @@ constexpr const char* kUpdatePhoneNumber =
     "description = ?8, source_arn = ?9, workflow = ?10, started_ms = ?11, settles_ms = ?12, failed_message = ?13, "
     "flow_arn = ?14, vanishes_ms = ?15, counts_toward_quota = ?16 WHERE id = ?1";
 constexpr const char* kDeletePhoneNumber = "DELETE FROM phone_numbers WHERE id = ?1";
-constexpr const char* kPurgeVanished = "DELETE FROM phone_numbers WHERE number = ?1 AND vanishes_ms <= ?2";
+// Only records that vanish are in the number index (phone_numbers_vanishing): its condition is
+// spelled out for the planner, which cannot see that a bound parameter implies it.
+constexpr const char* kPurgeVanished =
+    "DELETE FROM phone_numbers WHERE number = ?1 AND vanishes_ms < 9223372036854775807 AND vanishes_ms <= ?2";
+// The record a number's hold names, if it is still visible.
 constexpr const char* kHolderOf =
-    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE number = ?1 AND vanishes_ms > ?2 LIMIT 1";
+    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE id = (SELECT phone_number_id FROM number_holds "
+    "WHERE number = ?1) AND number = ?1 AND vanishes_ms > ?2";
 // A page of a list walks one index in number order from the page's key: (account_id, region,
 // number) for a whole scope, (target_arn, number) for one target, whose numbers may be few among
 // the scope's. Either way a page costs O(page), not O(numbers before it).
