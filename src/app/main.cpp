@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 #include <netdb.h>
+#ifdef CL_TCMALLOC
+#include <gperftools/malloc_extension_c.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -214,6 +217,10 @@ int serve(const ServeConfig& c) {
       throw std::runtime_error("--seed " + o.seed + ": " + e.what());
     }
   }
+#ifdef CL_TCMALLOC
+  // Start-up read every held number at once; tcmalloc keeps the pages it freed unless told.
+  MallocExtension_ReleaseFreeMemory();
+#endif
 
   cl::admin::AdminConfig admin_config{CL_VERSION, o.admin_token, !o.admin_token.empty() || is_loopback(o.host),
                                       store->backend()};
