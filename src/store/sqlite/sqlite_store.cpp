@@ -131,9 +131,9 @@ constexpr const char* kDeletePhoneNumber = "DELETE FROM phone_numbers WHERE id =
 constexpr const char* kPurgeVanished =
     "DELETE FROM phone_numbers WHERE number = ?1 AND vanishes_ms < 9223372036854775807 AND vanishes_ms <= ?2";
 // The record a number's hold names, if it is still visible.
-constexpr const char* kHolderOf =
-    "SELECT " CL_PHONE_COLUMNS " FROM phone_numbers WHERE id = (SELECT phone_number_id FROM number_holds "
-    "WHERE number = ?1) AND number = ?1 AND vanishes_ms > ?2";
+constexpr const char* kHolderOf = "SELECT " CL_PHONE_COLUMNS
+                                  " FROM phone_numbers WHERE id = (SELECT phone_number_id FROM number_holds "
+                                  "WHERE number = ?1) AND number = ?1 AND vanishes_ms > ?2";
 // A page of a list walks one index in number order from the page's key: (account_id, region,
 // number) for a whole scope, (target_arn, number) for one target, whose numbers may be few among
 // the scope's. Either way a page costs O(page), not O(numbers before it).
