@@ -1331,19 +1331,14 @@ class SqliteStore final : public Store {
         batches.swap(to_sync_);
         ticket = next_sync_++;
       }
-      std::exception_ptr sync_error;
       const int err = sync_wal_ ? sync_wal_(wal_fd_) : (::fdatasync(wal_fd_) == 0 ? 0 : errno);
-      if (err != 0)
-        sync_error =
-            std::make_exception_ptr(StoreFailure(std::string("sqlite: syncing the WAL: ") + std::strerror(err)));
+      std::exception_ptr sync_error;
       {
         std::unique_lock lk(sync_mu_);
         answered_cv_.wait(lk, [&] { return answered_syncs_ == ticket; });
-        if (sync_error && !sync_failed_) {
-          sync_failed_ = sync_error;
+        if (err != 0 && sync_failure_.empty())
           sync_failure_ = std::string("sqlite: syncing the WAL: ") + std::strerror(err) + ": restart the server";
-        }
-        if (sync_failed_) sync_error = sync_failed_;
+        if (!sync_failure_.empty()) sync_error = std::make_exception_ptr(StoreFailure(sync_failure_));
       }
       for (auto& b : batches) {
         if (sync_error && !b.commit_error) b.commit_error = sync_error;
@@ -1431,10 +1426,9 @@ class SqliteStore final : public Store {
   bool sync_stopping_ = false;
   std::vector<Change> changes_;  // used by whichever thread answers batches (one at a time)
   std::function<int(int)> sync_wal_;
-  std::exception_ptr sync_failed_;  // the first failed sync's error, for every later one
-  std::string sync_failure_;        // its message, for failure()
-  uint64_t next_sync_ = 0;          // the ticket of the next sync to start
-  uint64_t answered_syncs_ = 0;     // syncs whose batches are answered (they are, in ticket order)
+  std::string sync_failure_;     // the first failed sync's error: every later commit fails with it
+  uint64_t next_sync_ = 0;       // the ticket of the next sync to start
+  uint64_t answered_syncs_ = 0;  // syncs whose batches are answered (they are, in ticket order)
   std::condition_variable answered_cv_;
   std::array<std::thread, 2> syncers_;
   std::unique_ptr<Connection> checkpoint_conn_;
