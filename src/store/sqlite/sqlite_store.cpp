@@ -28,6 +28,7 @@
 #include "common/worker_pool.hpp"
 #include "store/sqlite/record_cache.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/wal_write_vfs.hpp"
 
 namespace cl {
 extern const EmbeddedFile kSqliteMigrations[];
@@ -1065,8 +1066,9 @@ class SqliteStore final : public Store {
       // unix-excl VFS: the process holds the database file exclusively (one server per data
       // directory, which the data-directory lock enforces anyway) and keeps the WAL index in its own
       // memory, so a read transaction takes its WAL locks without a system call (two fcntl calls
-      // per request otherwise).
-      uri_ = "file:" + (std::filesystem::path(o.data_dir) / "connect-local.db").string() + "?vfs=unix-excl";
+      // per request otherwise). Over it, each commit's WAL frames are written with one system call
+      // (wal_write_vfs.hpp).
+      uri_ = "file:" + (std::filesystem::path(o.data_dir) / "connect-local.db").string() + "?vfs=" + wal_write_vfs();
     }
     writer_conn_ = std::make_unique<Connection>(uri_, true);
     if (!o.in_memory) writer_conn_->exec("PRAGMA journal_mode = WAL");
