@@ -21,6 +21,7 @@ namespace {
 class Db {
  public:
   Db(const std::string& file, const char* vfs) {
+    wal_write_vfs();  // the store's SQLite settings, before this opens anything
     const std::string uri = "file:" + file + "?vfs=" + vfs;
     if (sqlite3_open_v2(uri.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr) !=
         SQLITE_OK)

@@ -27,6 +27,7 @@
 #include "common/ids.hpp"
 #include "common/worker_pool.hpp"
 #include "store/sqlite/record_cache.hpp"
+#include "store/sqlite/sqlite_config.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/sqlite/wal_write_vfs.hpp"
 
@@ -224,18 +225,6 @@ constexpr const char* kTableColumns = "SELECT name FROM pragma_table_info(?1) OR
 
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
   throw StoreFailure("sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "no connection"));
-}
-
-// Process-wide SQLite settings, applied once before the first connection: no memory statistics
-// (they take a global mutex on every allocation) and no per-connection mutexes (each connection is
-// used by one thread at a time).
-void configure_sqlite_once() {
-  static const bool configured = [] {
-    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
-    return true;
-  }();
-  (void)configured;
 }
 
 // WAL frames (4 KiB pages) after which the checkpointer copies the WAL into the database. Ten times

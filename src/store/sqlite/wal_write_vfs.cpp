@@ -1,4 +1,4 @@
-#include "wal_write_vfs.hpp"
+#include "store/sqlite/wal_write_vfs.hpp"
 
 #include <sqlite3.h>
 
@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "store/sqlite/sqlite_config.hpp"
 
 namespace cl::store {
 namespace {
@@ -216,6 +218,7 @@ int x_current_time_int64(sqlite3_vfs* self, sqlite3_int64* out) {
 }  // namespace
 
 const char* register_wal_write_vfs(const char* name, const char* base_name) {
+  configure_sqlite_once();  // looking up the base initialises SQLite
   sqlite3_vfs* base = sqlite3_vfs_find(base_name);
   if (!base || base->iVersion < 2) throw std::runtime_error(std::string("no SQLite VFS ") + base_name);
   auto* vfs = new sqlite3_vfs{};
