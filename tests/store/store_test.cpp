@@ -1472,6 +1472,85 @@ TEST(SqliteRecordCache, AReadThatMixedCachedRecordsWithALaterSnapshotRunsAgain) 
 
 // A read served from the cache runs no SQL at all, not even BEGIN and COMMIT; writes to other
 // tables (claims) keep the cache, writes to instances or groups empty it.
+// Write transactions read instances and groups from the cache too, until their batch may have
+// changed those tables: a transaction sees what the ones before it in its batch changed, before and
+// after their commit.
+TEST(SqliteRecordCache, AWriteSeesWhatEarlierTransactionsOfItsBatchChanged) {
+  const Scope s{"111111111111", "us-east-1"};
+  std::atomic<int> fills{0};
+  std::mutex mu;
+  std::vector<size_t> batches;
+  SqliteOptions o = SqliteOptions::memory();
+  o.before_cache_fill = [&] { ++fills; };
+  o.on_commit = [&](double, size_t transactions) {
+    std::lock_guard lk(mu);
+    batches.push_back(transactions);
+  };
+  auto store = open_sqlite(o);
+  TrafficDistributionGroupRecord g{s.account_id, s.region, "g", "a", "n", std::nullopt, false, 1, std::nullopt};
+  store->write([&](WriteTxn& t) {
+    t.insert_instance(plain_instance(s, "a"));
+    t.insert_traffic_distribution_group(g);
+  });
+  // A write fills the cache; a read is then served from it.
+  store->write([&](WriteTxn& t) {
+    EXPECT_TRUE(t.instance(s, "a"));
+    EXPECT_TRUE(t.traffic_distribution_group(s, "g"));
+  });
+  EXPECT_EQ(fills.load(), 2);
+  store->read([&](ReadTxn& t) {
+    EXPECT_TRUE(t.instance(s, "a"));
+    EXPECT_TRUE(t.traffic_distribution_group(s, "g"));
+  });
+  EXPECT_EQ(fills.load(), 2);
+
+  // One batch: change, read, delete, read.
+  std::promise<void> writer_busy, release;
+  std::shared_future<void> released = release.get_future().share();
+  store->submit(
+      [&](WriteTxn&) {
+        writer_busy.set_value();
+        released.wait();  // what is submitted now queues up for the next batch
+      },
+      [](std::exception_ptr) {});
+  writer_busy.get_future().wait();
+  std::vector<std::function<void(WriteTxn&)>> jobs = {
+      [&](WriteTxn& t) { t.set_instance_calls(s, "a", true, false); },
+      [&](WriteTxn& t) {
+        auto a = t.instance(s, "a");
+        ASSERT_TRUE(a);
+        EXPECT_TRUE(a->inbound_calls);
+        EXPECT_TRUE(t.traffic_distribution_group(s, "g"));
+      },
+      [&](WriteTxn& t) {
+        EXPECT_TRUE(t.delete_instance(s, "a"));
+        t.mark_traffic_distribution_group_deleted(s, "g", 5);
+      },
+      [&](WriteTxn& t) {
+        EXPECT_FALSE(t.instance(s, "a"));
+        EXPECT_EQ(t.traffic_distribution_group(s, "g")->deleted_ms, std::optional<Millis>(5));
+      },
+  };
+  std::vector<std::promise<std::exception_ptr>> outcomes(jobs.size());
+  for (size_t i = 0; i < jobs.size(); ++i)
+    store->submit(jobs[i], [&outcomes, i](std::exception_ptr e) { outcomes[i].set_value(e); });
+  release.set_value();
+  for (auto& f : outcomes) EXPECT_FALSE(f.get_future().get());
+  {
+    std::lock_guard lk(mu);
+    EXPECT_NE(std::find(batches.begin(), batches.end(), jobs.size()), batches.end())
+        << "the transactions did not share one commit";
+  }
+  store->write([&](WriteTxn& t) {
+    EXPECT_FALSE(t.instance(s, "a"));
+    EXPECT_EQ(t.traffic_distribution_group(s, "g")->deleted_ms, std::optional<Millis>(5));
+  });
+  store->read([&](ReadTxn& t) {
+    EXPECT_FALSE(t.instance(s, "a"));
+    EXPECT_EQ(t.traffic_distribution_group(s, "g")->deleted_ms, std::optional<Millis>(5));
+  });
+}
+
 TEST(SqliteRecordCache, AReadServedFromTheCacheRunsNoStatement) {
   const Scope s{"111111111111", "us-east-1"};
   std::mutex mu;

@@ -1,8 +1,9 @@
 #pragma once
 // Instance and traffic-distribution-group records for the SQLite store's read transactions: most
 // reads only resolve their target (a search answers from memory after that), and a cached record
-// spares them every statement, BEGIN and COMMIT included. Write transactions never use it: their
-// reads are part of the transaction.
+// spares them every statement, BEGIN and COMMIT included. Write transactions use it too (a claim
+// resolves its target), until their batch has run a statement that may change these tables: from
+// then on its reads go to SQLite, which holds the batch's own changes.
 //
 // Never stale, by a generation counter. The writer makes it odd (and empties the cache) before the
 // COMMIT of a transaction that may have changed these tables and even again once COMMIT has

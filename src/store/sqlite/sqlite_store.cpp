@@ -324,6 +324,7 @@ class Connection {
   void watch_cached_tables() { sqlite3_set_authorizer(db_, &Connection::authorize, this); }
   // True when a statement that may write those tables was prepared or run since the last call.
   bool take_cached_tables_written() { return std::exchange(cached_tables_written_, false); }
+  bool cached_tables_written() const { return cached_tables_written_; }
 
   void exec(const char* text) {
     begin_if_pending();
@@ -569,7 +570,7 @@ class SqliteTxn final : public WriteTxn {
   // ---- reads ----
   std::optional<InstanceRecord> instance(const Scope& sc, const std::string& id) override {
     auto select = [&] { return select_instance(sc, id); };
-    if (!cache_) return select();
+    if (!cache_ || c_.cached_tables_written()) return select();
     return cached([&](auto load) { return cache_->instance(generation_, sc, id, load); }, select);
   }
   std::optional<InstanceRecord> select_instance(const Scope& sc, const std::string& id) {
@@ -592,7 +593,7 @@ class SqliteTxn final : public WriteTxn {
   std::optional<TrafficDistributionGroupRecord> traffic_distribution_group(const Scope& sc,
                                                                            const std::string& id) override {
     auto select = [&] { return select_tdg(sc, id); };
-    if (!cache_) return select();
+    if (!cache_ || c_.cached_tables_written()) return select();
     return cached([&](auto load) { return cache_->group(generation_, sc, id, load); }, select);
   }
   std::optional<TrafficDistributionGroupRecord> select_tdg(const Scope& sc, const std::string& id) {
@@ -1233,7 +1234,9 @@ class SqliteStore final : public Store {
   std::exception_ptr run_job(Connection& c, Job& job) {
     for (int attempt = 1;; ++attempt) {
       c.run(sql::kSavepoint);
-      SqliteTxn txn(c);
+      // Its reads of instances and groups may come from the record cache, which holds the last
+      // commit's rows, until a statement of the batch may have changed those tables.
+      SqliteTxn txn(c, &cache_, cache_.generation());
       try {
         job.fn(txn);
         c.run(sql::kRelease);
