@@ -3,7 +3,6 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -60,9 +59,11 @@ int x_write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 offset)
   const bool completes_commit = f->after_commit_header;
   try {
     g.insert(g.end(), static_cast<const char*>(data), static_cast<const char*>(data) + amt);
-  } catch (const std::bad_alloc&) {
-    if (int rc = write_gathered(f); rc != SQLITE_OK) return rc;
-    return real_methods(f)->xWrite(f->real, data, amt, offset);
+  } catch (const std::bad_alloc&) {  // written as it comes, after what is gathered
+    int rc = write_gathered(f);
+    if (rc == SQLITE_OK) rc = real_methods(f)->xWrite(f->real, data, amt, offset);
+    f->after_commit_header = rc == SQLITE_OK && is_commit_header(data, amt);
+    return rc;
   }
   // The commit frame's page follows its header: the commit is complete, and once SQLite has
   // published it in the wal-index any connection may read it.
