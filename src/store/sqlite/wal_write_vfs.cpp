@@ -72,12 +72,6 @@ int x_write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 offset)
   return SQLITE_OK;
 }
 
-// Every other call that touches the file first writes what is gathered.
-#define CL_FLUSH_FIRST(f)                                          \
-  do {                                                             \
-    if (int rc_ = write_gathered(f); rc_ != SQLITE_OK) return rc_; \
-  } while (0)
-
 int x_close(sqlite3_file* file) {
   WalFile* f = wal(file);
   const int flushed = write_gathered(f);
@@ -86,88 +80,47 @@ int x_close(sqlite3_file* file) {
   f->gathered = nullptr;
   return flushed != SQLITE_OK ? flushed : rc;
 }
-int x_read(sqlite3_file* file, void* out, int amt, sqlite3_int64 offset) {
-  WalFile* f = wal(file);
-  CL_FLUSH_FIRST(f);
-  return real_methods(f)->xRead(f->real, out, amt, offset);
-}
-int x_truncate(sqlite3_file* file, sqlite3_int64 size) {
-  WalFile* f = wal(file);
-  CL_FLUSH_FIRST(f);
-  return real_methods(f)->xTruncate(f->real, size);
-}
-int x_sync(sqlite3_file* file, int flags) {
-  WalFile* f = wal(file);
-  CL_FLUSH_FIRST(f);
-  return real_methods(f)->xSync(f->real, flags);
-}
-int x_file_size(sqlite3_file* file, sqlite3_int64* size) {
-  WalFile* f = wal(file);
-  CL_FLUSH_FIRST(f);
-  return real_methods(f)->xFileSize(f->real, size);
-}
-int x_lock(sqlite3_file* file, int level) {
-  WalFile* f = wal(file);
-  CL_FLUSH_FIRST(f);
-  return real_methods(f)->xLock(f->real, level);
-}
-int x_unlock(sqlite3_file* file, int level) {
-  WalFile* f = wal(file);
-  CL_FLUSH_FIRST(f);
-  return real_methods(f)->xUnlock(f->real, level);
-}
-int x_check_reserved_lock(sqlite3_file* file, int* out) {
-  WalFile* f = wal(file);
-  return real_methods(f)->xCheckReservedLock(f->real, out);
-}
-int x_file_control(sqlite3_file* file, int op, void* arg) {
-  WalFile* f = wal(file);
-  CL_FLUSH_FIRST(f);
-  return real_methods(f)->xFileControl(f->real, op, arg);
-}
-int x_sector_size(sqlite3_file* file) { return real_methods(wal(file))->xSectorSize(wal(file)->real); }
-int x_device_characteristics(sqlite3_file* file) {
-  return real_methods(wal(file))->xDeviceCharacteristics(wal(file)->real);
-}
-// A WAL file has no shared memory and is never memory-mapped; these pass on for completeness.
-int x_shm_map(sqlite3_file* file, int page, int size, int extend, void volatile** out) {
-  return real_methods(wal(file))->xShmMap(wal(file)->real, page, size, extend, out);
-}
-int x_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-  return real_methods(wal(file))->xShmLock(wal(file)->real, offset, n, flags);
-}
-void x_shm_barrier(sqlite3_file* file) { real_methods(wal(file))->xShmBarrier(wal(file)->real); }
-int x_shm_unmap(sqlite3_file* file, int del) { return real_methods(wal(file))->xShmUnmap(wal(file)->real, del); }
-int x_fetch(sqlite3_file* file, sqlite3_int64 offset, int amt, void** out) {
-  WalFile* f = wal(file);
-  CL_FLUSH_FIRST(f);
-  return real_methods(f)->xFetch(f->real, offset, amt, out);
-}
-int x_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* p) {
-  return real_methods(wal(file))->xUnfetch(wal(file)->real, offset, p);
-}
-#undef CL_FLUSH_FIRST
+
+// Every other method passes on to the base file's; one that touches the file (Flush) first writes
+// what is gathered. (A WAL file has no shared memory and is never memory-mapped: those pass on for
+// completeness.)
+template <auto Method, bool Flush>
+struct Forward;
+template <class R, class... A, R (*sqlite3_io_methods::*Method)(sqlite3_file*, A...), bool Flush>
+struct Forward<Method, Flush> {
+  static R call(sqlite3_file* file, A... args) {
+    WalFile* f = wal(file);
+    if constexpr (Flush) {
+      if (int rc = write_gathered(f); rc != SQLITE_OK) return rc;
+    }
+    return (real_methods(f)->*Method)(f->real, args...);
+  }
+};
+template <auto Method>
+constexpr auto flushing = &Forward<Method, true>::call;
+template <auto Method>
+constexpr auto passing = &Forward<Method, false>::call;
 
 const sqlite3_io_methods kWalMethods = {
     3,
     x_close,
-    x_read,
+    flushing<&sqlite3_io_methods::xRead>,
     x_write,
-    x_truncate,
-    x_sync,
-    x_file_size,
-    x_lock,
-    x_unlock,
-    x_check_reserved_lock,
-    x_file_control,
-    x_sector_size,
-    x_device_characteristics,
-    x_shm_map,
-    x_shm_lock,
-    x_shm_barrier,
-    x_shm_unmap,
-    x_fetch,
-    x_unfetch,
+    flushing<&sqlite3_io_methods::xTruncate>,
+    flushing<&sqlite3_io_methods::xSync>,
+    flushing<&sqlite3_io_methods::xFileSize>,
+    flushing<&sqlite3_io_methods::xLock>,
+    flushing<&sqlite3_io_methods::xUnlock>,
+    passing<&sqlite3_io_methods::xCheckReservedLock>,
+    flushing<&sqlite3_io_methods::xFileControl>,
+    passing<&sqlite3_io_methods::xSectorSize>,
+    passing<&sqlite3_io_methods::xDeviceCharacteristics>,
+    passing<&sqlite3_io_methods::xShmMap>,
+    passing<&sqlite3_io_methods::xShmLock>,
+    passing<&sqlite3_io_methods::xShmBarrier>,
+    passing<&sqlite3_io_methods::xShmUnmap>,
+    flushing<&sqlite3_io_methods::xFetch>,
+    passing<&sqlite3_io_methods::xUnfetch>,
 };
 
 sqlite3_vfs* base_vfs(sqlite3_vfs* self) { return static_cast<sqlite3_vfs*>(self->pAppData); }
