@@ -9,9 +9,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "support/temp_dir.hpp"
 
@@ -132,6 +134,43 @@ TEST(WalWriteVfs, EveryCommitIsSeenByAnotherConnectionAndIsInTheFilesWhenItRetur
     ASSERT_EQ(copy.text(kDigest), committed) << round;
     ASSERT_EQ(copy.text("PRAGMA integrity_check"), "ok") << round;
   }
+}
+
+// The file as SQLite's writes would have left it: what is written once a commit frame's page
+// follows its header, however much was gathered before it (up to and across the amount at which
+// the VFS writes anyway).
+TEST(WalWriteVfs, ACommitFrameIsInTheFileOnceItsPageIsWritten) {
+  test::TempDir dir;
+  const std::string db = dir.file("t.db"), path = db + "-wal";
+  std::ofstream(db).put('\0');  // the unix VFS gives a WAL its database's permissions
+  sqlite3_vfs* vfs = sqlite3_vfs_find(wal_write_vfs());
+  ASSERT_NE(vfs, nullptr);
+  std::vector<char> memory(static_cast<size_t>(vfs->szOsFile));
+  auto* file = reinterpret_cast<sqlite3_file*>(memory.data());
+  ASSERT_EQ(vfs->xOpen(vfs, path.c_str(), file, SQLITE_OPEN_WAL | SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE, nullptr),
+            SQLITE_OK);
+  std::string expected;
+  auto write = [&](const std::string& bytes) {
+    ASSERT_EQ(file->pMethods->xWrite(file, bytes.data(), static_cast<int>(bytes.size()),
+                                     static_cast<sqlite3_int64>(expected.size())),
+              SQLITE_OK);
+    expected += bytes;
+  };
+  auto on_disk = [&] {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string commit_header(24, '\1');  // bytes 4..7: the database size, not zero
+  constexpr size_t kMiB = 1 << 20;
+  for (size_t before : {size_t{0}, size_t{4096}, kMiB - 4096, kMiB - 30, kMiB - 24, kMiB - 10, kMiB - 1}) {
+    write(std::string(before, 'a'));  // frames of no commit: gathered, or written once there are enough
+    write(commit_header);
+    write(std::string(4096, 'p'));
+    const std::string file_now = on_disk();
+    ASSERT_EQ(file_now.size(), expected.size()) << before;
+    ASSERT_TRUE(file_now == expected) << before;
+  }
+  EXPECT_EQ(file->pMethods->xClose(file), SQLITE_OK);
 }
 
 TEST(WalWriteVfs, NeedsABaseVfs) {

@@ -67,9 +67,10 @@ int x_write(sqlite3_file* file, const void* data, int amt, sqlite3_int64 offset)
   }
   // The commit frame's page follows its header: the commit is complete, and once SQLite has
   // published it in the wal-index any connection may read it.
-  if (completes_commit || g.size() >= kMaxGathered) return write_gathered(f);
-  f->after_commit_header = is_commit_header(data, amt);
-  return SQLITE_OK;
+  if (completes_commit) return write_gathered(f);
+  const int rc = g.size() >= kMaxGathered ? write_gathered(f) : SQLITE_OK;
+  f->after_commit_header = rc == SQLITE_OK && is_commit_header(data, amt);  // also when it was just written
+  return rc;
 }
 
 int x_close(sqlite3_file* file) {
