@@ -56,10 +56,11 @@ class Db {
   sqlite3* db_ = nullptr;
 };
 
-// What a table holds, in one string: equal digests, equal rows.
+// What a table holds, in one string: every row's id, length and first and last bytes (a stale or
+// missing page changes them).
 constexpr const char* kDigest =
-    "SELECT count(*) || ':' || coalesce(sum(id * length(v)), 0) || ':' || "
-    "coalesce(sum(length(v)), 0) FROM t";
+    "SELECT count(*) || ':' || coalesce(group_concat(id || '/' || length(v) || '/' || hex(substr(v, 1, 4)) || "
+    "hex(substr(v, -4)), ','), '') FROM (SELECT id, v FROM t ORDER BY id)";
 
 // The write system calls this process has made so far.
 long write_calls() {

@@ -1056,8 +1056,8 @@ class SqliteStore final : public Store {
       // unix-excl VFS: the process holds the database file exclusively (one server per data
       // directory, which the data-directory lock enforces anyway) and keeps the WAL index in its own
       // memory, so a read transaction takes its WAL locks without a system call (two fcntl calls
-      // per request otherwise). Over it, each commit's WAL frames are written with one system call
-      // (wal_write_vfs.hpp).
+      // per request otherwise). Over it, each commit's WAL frames are written together, not two
+      // system calls a page (wal_write_vfs.hpp).
       uri_ = "file:" + (std::filesystem::path(o.data_dir) / "connect-local.db").string() + "?vfs=" + wal_write_vfs();
     }
     writer_conn_ = std::make_unique<Connection>(uri_, true);
